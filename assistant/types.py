@@ -1,0 +1,65 @@
+"""The currency between the assistant, the UI, the CLI and the evals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Lines ``start_line``..``end_line`` of ``source``; ``quote`` is a verbatim substring of them."""
+
+    source: str
+    start_line: int
+    end_line: int
+    quote: str
+    score: float
+
+    @property
+    def ref(self) -> str:
+        """``corpus/notes.txt:141-142`` (or ``:141`` for one line)."""
+        lines = f"{self.start_line}" if self.start_line == self.end_line else f"{self.start_line}-{self.end_line}"
+        return f"{self.source}:{lines}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, in rank order: what retrieval metrics are computed on."""
+
+    source: str
+    start_line: int
+    end_line: int
+    section: str
+    text: str
+    score: float
+
+
+@dataclass
+class Answer:
+    """The reply to a question.
+
+    ``text`` is the short primary answer, composed of the notes' own sentences; ``citations[i]``
+    backs its i-th sentence. When ``grounded`` is False the notes don't cover the question:
+    ``text`` says so and ``closest`` holds the nearest passages (not citations).
+    """
+
+    question: str
+    text: str
+    grounded: bool
+    citations: list[Citation] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    resolved_question: str = ""
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of the CLI: question, answer, grounded, citations (+ closest)."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "grounded": self.grounded,
+            "citations": [asdict(c) for c in self.citations],
+            "closest": [asdict(c) for c in self.closest],
+            **({"error": self.error} if self.error else {}),
+        }

@@ -1,0 +1,114 @@
+"""Read notes files (.txt, .md, .pdf) and turn each into chunk ``Document``s with line spans.
+
+>>> from pathlib import Path; import tempfile
+>>> root = Path(tempfile.mkdtemp()) / "notes"; root.mkdir()
+>>> _ = (root / "sqs.md").write_text("# SQS\\nvisibility timeout 30 seconds default\\n")
+>>> doc = next(NotesLoader(root / "sqs.md", root).lazy_load())
+>>> doc.metadata["source"], doc.metadata["start_line"], doc.metadata["end_line"]
+('notes/sqs.md', 1, 2)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from langchain_core.document_loaders import BaseLoader
+from langchain_core.documents import Document
+
+from ingest.chunking import chunk_lines
+from ingest.errors import NotesError
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
+
+
+def source_name(path: Path, notes_dir: Path) -> str:
+    """The citation name of a file: the notes folder's name, then the path inside it."""
+    return (Path(notes_dir.name) / path.relative_to(notes_dir)).as_posix()
+
+
+def read_text_lines(path: Path, max_bytes: int) -> list[str]:
+    """The file's lines (no line endings), or a NotesError saying why it can't be read as notes."""
+    size = path.stat().st_size
+    if size == 0:
+        raise NotesError(f"{path}: the file is empty")
+    if size > max_bytes:
+        raise NotesError(f"{path}: the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise NotesError(f"{path}: looks like a binary file, not text notes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise NotesError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}); save it as UTF-8") from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise NotesError(f"{path}: the file has no text")
+    # Split on newlines only, as editors number lines (str.splitlines also splits on \f, \x1c, ...).
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def read_pdf_pages(path: Path, max_bytes: int) -> list[list[str]]:
+    """Each page's extracted lines."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if path.stat().st_size > max_bytes:
+        raise NotesError(f"{path}: the file is over the {max_bytes / 1e6:.0f} MB limit")
+    try:
+        pages = [(page.extract_text() or "").splitlines() for page in PdfReader(path).pages]
+    except (PyPdfError, ValueError, OSError) as exc:
+        raise NotesError(f"{path}: not a readable PDF ({exc})") from None
+    if not any(line.strip() for page in pages for line in page):
+        raise NotesError(f"{path}: the PDF has no extractable text (scanned images are not supported)")
+    return pages
+
+
+class NotesLoader(BaseLoader):
+    """Loads one notes file as chunk Documents.
+
+    Each Document's ``page_content`` is exactly lines ``start_line``..``end_line`` of the file
+    (for a PDF: of its extracted text, with ``page`` in the metadata).
+    """
+
+    def __init__(self, path: Path, notes_dir: Path, max_chars: int = 500, min_chars: int = 200,
+                 max_bytes: int = 20_000_000) -> None:
+        self.path = path
+        self.notes_dir = notes_dir
+        self.max_chars = max_chars
+        self.min_chars = min_chars
+        self.max_bytes = max_bytes
+
+    def lines(self) -> tuple[list[str], list[int]]:
+        """The file's lines and, for each, its page number (1 for text files)."""
+        suffix = self.path.suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            raise NotesError(f"{self.path}: unsupported file type '{suffix or '(none)'}' (supported: {kinds})")
+        if suffix == ".pdf":
+            pages = read_pdf_pages(self.path, self.max_bytes)
+            return [line for page in pages for line in page], [
+                number for number, page in enumerate(pages, 1) for _ in page
+            ]
+        lines = read_text_lines(self.path, self.max_bytes)
+        return lines, [1] * len(lines)
+
+    def lazy_load(self) -> Iterator[Document]:
+        lines, pages = self.lines()
+        source = source_name(self.path, self.notes_dir)
+        is_pdf = self.path.suffix.lower() == ".pdf"
+        for span in chunk_lines(lines, self.max_chars, self.min_chars):
+            text = "\n".join(lines[span.start_line - 1 : span.end_line])
+            metadata: dict[str, str | int] = {
+                "source": source,
+                "start_line": span.start_line,
+                "end_line": span.end_line,
+                "section": span.section,
+                "chunk_hash": hashlib.sha256(text.encode()).hexdigest(),
+            }
+            if is_pdf:
+                metadata["page"] = pages[span.start_line - 1]
+            yield Document(page_content=text, metadata=metadata)

@@ -1,0 +1,158 @@
+"""Incremental ingest: notes files -> chunks -> the index, through LangChain's indexing API.
+
+Unchanged chunks are skipped, a changed file's old chunks are replaced, a deleted file's chunks
+are removed; nothing is ever stored twice (chunk ids are hashes of content and metadata).
+
+>>> report = ingest_paths([Path("corpus")], Settings())  # doctest: +SKIP
+>>> report.added, report.skipped  # doctest: +SKIP
+(0, 249)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from langchain_core.documents import Document
+from langchain_core.indexing import index
+from tqdm import tqdm
+
+from ingest.errors import NotesError
+from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader, source_name
+from ingest.settings import Settings
+from ingest.store import NotesVectorStore, open_record_manager, open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileProblem:
+    """A file that was not ingested, and why."""
+
+    file: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, in chunks (``skipped`` = unchanged chunks left as they were)."""
+
+    files: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    deleted: int = 0
+    seconds: float = 0.0
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "chunks": self.chunks,
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "deleted": self.deleted,
+            "seconds": round(self.seconds, 3),
+            "problems": [{"file": p.file, "reason": p.reason} for p in self.problems],
+        }
+
+
+@dataclass
+class Batch:
+    """Files of one notes folder to index together; ``whole`` when the folder itself was given,
+    so that files gone from it are removed from the index."""
+
+    notes_dir: Path
+    files: list[Path]
+    whole: bool
+
+
+def plan(paths: Iterable[Path]) -> tuple[list[Batch], list[FileProblem]]:
+    """Group the given folders and files by notes folder; a missing path is a NotesError."""
+    batches: list[Batch] = []
+    problems: list[FileProblem] = []
+    for raw in paths:
+        path = raw.expanduser().resolve()
+        if not path.exists():
+            raise NotesError(f"{raw}: no such file or folder")
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            keep = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
+            problems += [
+                FileProblem(source_name(p, path), f"unsupported file type '{p.suffix or '(none)'}'")
+                for p in files
+                if p not in keep
+            ]
+            batches.append(Batch(path, keep, whole=True))
+        else:
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                raise NotesError(f"{raw}: unsupported file type '{path.suffix or '(none)'}' (supported: {kinds})")
+            batches.append(Batch(path.parent, [path], whole=False))
+    return batches, problems
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _chunks(batch: Batch, settings: Settings, store: NotesVectorStore, report: IngestReport) -> list[Document]:
+    """All chunks of the batch's files. A file that can't be read keeps the chunks it already
+    has in the index (they are passed on unchanged, so cleanup does not delete them)."""
+    docs: list[Document] = []
+    for path in batch.files:
+        loader = NotesLoader(
+            path, batch.notes_dir, settings.chunk_max_chars, settings.chunk_min_chars,
+            int(settings.max_file_mb * 1e6),
+        )
+        try:
+            docs += loader.load()
+            report.files += 1
+        except (NotesError, OSError) as exc:
+            source = source_name(path, batch.notes_dir)
+            reason = str(exc).removeprefix(f"{path}: ")
+            report.problems.append(FileProblem(source, reason))
+            kept = store.documents(where={"source": source})
+            docs += [Document(page_content=d.page_content, metadata=d.metadata) for d in kept]
+    return docs
+
+
+def _progress(docs: list[Document], label: str) -> Iterator[Document]:
+    # index() pulls documents batch by batch as it embeds them, so this tracks embedding progress.
+    yield from tqdm(docs, desc=label, unit="chunk", leave=False, disable=None)
+
+
+def ingest_paths(paths: Iterable[Path], settings: Settings, store: NotesVectorStore | None = None) -> IngestReport:
+    """Bring the index in line with ``paths`` (notes folders or single files)."""
+    started = time.perf_counter()
+    batches, problems = plan(paths)
+    report = IngestReport(problems=problems)
+    store = store or open_store(settings)
+    for batch in batches:
+        docs = _chunks(batch, settings, store, report)
+        report.chunks += len(docs)
+        cleanup: Literal["full", "scoped_full"] = "full" if batch.whole else "scoped_full"
+        if not docs and not batch.whole:
+            continue
+        result = index(
+            _progress(docs, batch.notes_dir.name),
+            open_record_manager(settings, batch.notes_dir),
+            store,
+            cleanup=cleanup,
+            source_id_key="source",
+            key_encoder="sha256",
+        )
+        report.added += result["num_added"]
+        report.updated += result["num_updated"]
+        report.skipped += result["num_skipped"]
+        report.deleted += result["num_deleted"]
+    report.seconds = time.perf_counter() - started
+    for problem in report.problems:
+        log.warning("skipped %s: %s", problem.file, problem.reason)
+    return report

@@ -1,0 +1,56 @@
+"""One settings object for the whole product: every field documented, each overridable by an
+environment variable ``STUDY_<FIELD>`` (e.g. ``STUDY_DATA_DIR=/tmp/idx``).
+
+>>> Settings(top_k=3).top_k
+3
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Paths, models and knobs of ingest and answering."""
+
+    model_config = SettingsConfigDict(env_prefix="STUDY_", extra="forbid")
+
+    notes_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder of notes ingested by default.")
+    data_dir: Path = Field(
+        PROJECT_ROOT / ".study-data",
+        description="Where the index lives: the Chroma store, the ingest record db, the review db.",
+    )
+    embedding_model: str = Field(
+        BUNDLED_MODEL,
+        description="Sentence-transformers model: the bundled all-MiniLM-L6-v2, or a local model folder.",
+    )
+    collection: str = Field("notes", description="Chroma collection name.")
+    chroma_url: str | None = Field(
+        None, description="http://HOST:PORT of a Chroma server; unset means the embedded store in data_dir."
+    )
+    record_db_url: str | None = Field(
+        None, description="SQLAlchemy URL of the ingest record db; unset means SQLite in data_dir."
+    )
+    chunk_max_chars: int = Field(500, ge=100, description="A chunk is cut before it grows past this size.")
+    chunk_min_chars: int = Field(200, ge=0, description="A chunk holds this much before a new topic cuts it.")
+    max_file_mb: float = Field(20.0, gt=0, description="Larger note files are refused.")
+    embed_batch_size: int = Field(32, ge=1, description="Sentences per embedding batch.")
+    top_k: int = Field(8, ge=1, description="Passages retrieved per question.")
+    reranker: bool = Field(True, description="Rerank retrieved passages with the bundled cross-encoder.")
+    refusal_threshold: float = Field(
+        0.2, description="Below this evidence score a question is answered as not covered by the notes."
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def record_url(self) -> str:
+        return self.record_db_url or f"sqlite:///{self.data_dir / 'records.sqlite'}"

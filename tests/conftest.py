@@ -1,0 +1,43 @@
+"""Shared fixtures: the real embedding model (loaded once) and throw-away data dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from ingest.settings import BUNDLED_MODEL, PROJECT_ROOT, Settings  # noqa: E402
+from ingest.store import LazyEmbeddings  # noqa: E402
+
+CORPUS = PROJECT_ROOT / "corpus"
+NOTES_FILE = CORPUS / "aws-developer-associate-notes.txt"
+
+
+@pytest.fixture(scope="session")
+def embeddings() -> LazyEmbeddings:
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
+    return LazyEmbeddings(BUNDLED_MODEL)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: object) -> Settings:
+        return Settings(data_dir=tmp_path / "data", notes_dir=tmp_path / "notes", **overrides)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def notes_dir(tmp_path: Path) -> Path:
+    """A notes folder holding a copy of the corpus file."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    shutil.copy(NOTES_FILE, folder / NOTES_FILE.name)
+    return folder
