@@ -1,0 +1,1 @@
+"""Benchmarks of ingest and answering: scripts that print tables (results in RESULTS.md)."""
