@@ -17,7 +17,7 @@ SEPARATOR = re.compile(r"^\s*(={5,}|#{3,}|\*{5,})\s*$")
 UNDERLINE = re.compile(r"^\s*-{5,}\s*$")
 HEADING = re.compile(r"^\s*#{1,6}\s*(?P<title>\S.*)$")
 # "Title - definition" / "Title : definition" lines that open a topic (short title, then text).
-DEFINITION = re.compile(r"^\s*(?P<title>[A-Za-z][\w .()&@/'’,+-]{0,60}?)\s*(?:\s-{1,2}|:)(?=\s|$)")
+DEFINITION = re.compile(r"^\s*(?P<title>[A-Za-z][\w .()&@/'’,+-]{0,60}?)\s*(?:\s-{1,2}|:)(?=\s|$)")  # noqa: RUF001
 URL = re.compile(r"^\s*https?://")
 LIST_ITEM = re.compile(r"^\s*(\d{1,2}[).]|[-•*])\s+")
 TITLE_MAX = 70
@@ -173,7 +173,8 @@ def _chunk_section(
         for unit_start, unit_end in _units(lines, run[0], run[1] + 1):
             unit_chars = sum(len(line) + 1 for line in lines[unit_start : unit_end + 1])
             new_topic = _opens_topic(lines, unit_start)
-            if unit_start > max(piece_start, run[0]) and ((new_topic and size >= min_chars) or size + unit_chars > max_chars):
+            too_big = size + unit_chars > max_chars
+            if unit_start > max(piece_start, run[0]) and ((new_topic and size >= min_chars) or too_big):
                 spans.append(ChunkSpan(piece_start + 1, unit_start, _label(section_title, topic)))
                 piece_start, size = unit_start, 0
             if new_topic and unit_start != runs[0][0]:

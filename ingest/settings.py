@@ -42,9 +42,14 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, description="Larger note files are refused.")
     embed_batch_size: int = Field(32, ge=1, description="Sentences per embedding batch.")
     top_k: int = Field(8, ge=1, description="Passages retrieved per question.")
-    reranker: bool = Field(True, description="Rerank retrieved passages with the bundled cross-encoder.")
+    reranker: bool = Field(
+        True, description="Rerank the best answer sentences with the bundled cross-encoder (slower, more accurate)."
+    )
     refusal_threshold: float = Field(
-        0.2, description="Below this evidence score a question is answered as not covered by the notes."
+        0.6, description="Without the reranker: below this sentence score the notes are taken not to cover a question."
+    )
+    rerank_refusal_threshold: float = Field(
+        -4.0, description="With the reranker: below this cross-encoder logit the notes are taken not to cover it."
     )
 
     @property

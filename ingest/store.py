@@ -133,6 +133,8 @@ def _client(settings: Settings) -> Any:
 def open_store(settings: Settings, embeddings: Embeddings | None = None, create: bool = True) -> NotesVectorStore:
     """The notes collection; a StoreError if it is missing (``create=False``), unreachable,
     or was built with another embedding model."""
+    if not create and not settings.chroma_url and not settings.chroma_dir.is_dir():
+        raise StoreError(f"no index yet in {settings.chroma_dir}: run `python -m ingest` first")
     client = _client(settings)
     if not create:
         names = {getattr(c, "name", c) for c in client.list_collections()}

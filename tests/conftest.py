@@ -13,8 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from ingest.settings import BUNDLED_MODEL, PROJECT_ROOT, Settings  # noqa: E402
-from ingest.store import LazyEmbeddings  # noqa: E402
+from ingest.settings import BUNDLED_MODEL, PROJECT_ROOT, Settings
+from ingest.store import LazyEmbeddings
 
 CORPUS = PROJECT_ROOT / "corpus"
 NOTES_FILE = CORPUS / "aws-developer-associate-notes.txt"
@@ -41,3 +41,14 @@ def notes_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     shutil.copy(NOTES_FILE, folder / NOTES_FILE.name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory, embeddings: LazyEmbeddings) -> Settings:
+    """Settings of an index of corpus/, ingested once per test session (read-only for tests)."""
+    from ingest.pipeline import ingest_paths
+    from ingest.store import open_store
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("corpus-index"), notes_dir=CORPUS)
+    ingest_paths([CORPUS], settings, open_store(settings, embeddings))
+    return settings

@@ -1,0 +1,115 @@
+"""Compose a short answer from the notes' own sentences, each with its line citation.
+
+No language model: the sentences of the retrieved chunks are scored against the question
+(dense similarity, weighted keyword coverage, the chunk's retrieval rank), the best one or two
+form the answer, and every quote is a verbatim slice of the cited line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+from langchain_core.documents import Document
+
+from assistant.text import Segment, segments, terms
+from assistant.types import Citation
+
+ANSWER_CHARS = 300
+# Sentence score = dense similarity, keyword coverage, chunk retrieval rank, chunk dense similarity;
+# the weights were chosen on evals/known_facts.jsonl (answer accuracy).
+WEIGHTS = (0.3, 0.2, 0.0, 0.4)
+RERANK_MIX = 10.0  # how much the composite score counts beside the cross-encoder's logit
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate sentence of a retrieved chunk and how well it answers the question."""
+
+    doc: Document
+    rank: int
+    segment: Segment
+    score: float
+    rerank: float | None = None
+
+    @property
+    def line(self) -> int:
+        return int(self.doc.metadata["start_line"]) + self.segment.line
+
+    def citation(self) -> Citation:
+        return Citation(
+            source=str(self.doc.metadata["source"]),
+            start_line=self.line,
+            end_line=self.line,
+            quote=self.segment.text,
+            score=round(self.score, 4),
+        )
+
+
+def score_sentences(
+    question: str,
+    query_vector: list[float],
+    docs: list[Document],
+    weight: Callable[[str], float],
+    embed: Callable[[list[str]], list[list[float]]],
+) -> list[Scored]:
+    """Every sentence of ``docs``, scored against the question, best first."""
+    wanted = list(dict.fromkeys(terms(question)))
+    total = sum(weight(t) for t in wanted) or 1.0
+    candidates: list[tuple[Document, int, Segment]] = [
+        (doc, rank, seg) for rank, doc in enumerate(docs) for seg in segments(doc.page_content)
+    ]
+    if not candidates:
+        return []
+    texts = [f"{doc.metadata.get('section', '')}: {seg.text}" for doc, _, seg in candidates]
+    vectors = np.asarray(embed(texts))
+    dense = vectors @ np.asarray(query_vector)
+    scored = []
+    for (doc, rank, seg), sim in zip(candidates, dense, strict=True):
+        own = set(terms(seg.text))
+        context = set(terms(str(doc.metadata.get("section", "")))) | set(terms(doc.page_content))
+        covered = sum(weight(t) * (1.0 if t in own else 0.5 if t in context else 0.0) for t in wanted)
+        chunk_sim = float(doc.metadata.get("dense", 0.0))
+        score = (
+            WEIGHTS[0] * float(sim) + WEIGHTS[1] * covered / total + WEIGHTS[2] / (1 + rank) + WEIGHTS[3] * chunk_sim
+        )
+        scored.append(Scored(doc, rank, seg, score))
+    return sorted(scored, key=lambda s: s.score, reverse=True)
+
+
+def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str, list[str]], list[float]],
+                n: int = 5) -> list[Scored]:
+    """The ``n`` best sentences reordered by a cross-encoder (plus the composite score as a
+    tie-breaker), each carrying its cross-encoder score; the rest follow unchanged."""
+    top = scored[:n]
+    scores = cross_score(question, [s.segment.text for s in top])
+    ranked = sorted(
+        (replace(s, rerank=c) for s, c in zip(top, scores, strict=True)),
+        key=lambda s: (s.rerank or 0.0) + RERANK_MIX * s.score,
+        reverse=True,
+    )
+    return ranked + scored[n:]
+
+
+def pick_answer(scored: list[Scored], supporting: int = 2) -> tuple[list[Scored], list[Scored]]:
+    """The answer's sentences (the best, plus a close runner-up next to it) and supporting quotes
+    from other chunks."""
+    best = scored[0]
+    answer = [best]
+    for other in scored[1:6]:
+        near = other.doc is best.doc and abs(other.line - best.line) <= 1
+        short = len(best.segment.text) + len(other.segment.text) + 1 <= ANSWER_CHARS
+        if near and short and other.score >= 0.9 * best.score:
+            answer.append(other)
+            break
+    answer.sort(key=lambda s: (s.line, s.segment.start))
+    used = {(s.doc.id, s.line) for s in answer}
+    support: list[Scored] = []
+    for other in scored:
+        if len(support) == supporting or other.score < 0.75 * best.score:
+            break
+        if (other.doc.id, other.line) not in used and all(other.doc is not s.doc for s in support):
+            support.append(other)
+            used.add((other.doc.id, other.line))
+    return answer, support

@@ -1,0 +1,177 @@
+"""The assistant: one object per process holding the store, the keyword index and the models.
+
+>>> assistant = Assistant()  # doctest: +SKIP
+>>> answer = assistant.answer("What is the default visibility timeout of SQS?")  # doctest: +SKIP
+>>> answer.citations[0].ref  # doctest: +SKIP
+'corpus/aws-developer-associate-notes.txt:142'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from langchain_core.documents import Document
+
+from assistant.compose import Scored, pick_answer, rerank_best, score_sentences
+from assistant.followup import resolve
+from assistant.rerank import Reranker
+from assistant.retrieval import NotesRetriever
+from assistant.text import terms
+from assistant.types import Answer, Citation, Passage
+from ingest.errors import StoreError
+from ingest.settings import Settings
+from ingest.store import LazyEmbeddings, open_store
+
+MAX_QUESTION_CHARS = 2000
+SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+NOT_COVERED = "Your notes don't cover this."
+
+
+class QuestionError(ValueError):
+    """A question that can't be asked as it is (empty, too long)."""
+
+
+def clean_question(question: str) -> str:
+    """The question without control characters; a QuestionError if nothing askable is left."""
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"The question is {len(question):,} characters long; ask it in at most {MAX_QUESTION_CHARS:,}."
+        )
+    cleaned = " ".join(CONTROL.sub(" ", question).split())
+    if not cleaned:
+        raise QuestionError("Please type a question.")
+    if not terms(cleaned):
+        raise QuestionError("Please ask about something: the question has no words to look up.")
+    return cleaned
+
+
+class Assistant:
+    """Answers questions from the ingested notes; a StoreError if there is no usable index."""
+
+    def __init__(self, settings: Settings | None = None, embeddings: LazyEmbeddings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.embeddings = embeddings or LazyEmbeddings(self.settings.embedding_model, self.settings.embed_batch_size)
+        self.store = open_store(self.settings, self.embeddings, create=False)
+        self.retriever = NotesRetriever(store=self.store, k=self.settings.top_k)
+        self.reranker = Reranker() if self.settings.reranker else None
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def chunks(self) -> list[Document]:
+        """Every stored chunk."""
+        return self.store.documents()
+
+    def refresh(self) -> None:
+        """Pick up chunks changed by an ingest in this process."""
+        self.retriever.refresh()
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        """Embeddings of sentences, cached: the same notes' sentences come back question after question."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = self.embeddings.embed_documents(missing)
+            with self._lock:
+                self._vectors.update(zip(missing, vectors, strict=True))
+                while len(self._vectors) > 50_000:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            return [self._vectors[t] for t in texts]
+
+    def _is_topic(self, term: str) -> bool:
+        return term in self.retriever.keyword_index().topics
+
+    def _search(self, query: str, k: int) -> tuple[list[float], list[Document]]:
+        vector = self.embeddings.embed_query(query)
+        return vector, self.retriever.search(query, vector, k=k)
+
+    def retrieve(self, query: str, k: int = 8) -> list[Passage]:
+        """The ``k`` best chunks for ``query``, best first."""
+        return [_passage(d) for d in self._search(query, k)[1]]
+
+    def answer(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
+        """A short answer quoting the notes with line citations, or a plain refusal."""
+        try:
+            asked = clean_question(question)
+        except QuestionError as exc:
+            return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
+        resolved = resolve(asked, history, self._is_topic)
+        vector, docs = self._search(resolved, self.settings.top_k)
+        passages = [_passage(d) for d in docs]
+        keywords = self.retriever.keyword_index()
+        scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight, self._embed)
+        if scored and self.reranker is not None:
+            scored = rerank_best(resolved, scored, self.reranker.scores)
+        if not scored or self._evidence(scored[0]) < self._threshold():
+            return Answer(
+                question=question,
+                text=f"{NOT_COVERED} The closest passages are below, but none of them answers it.",
+                grounded=False,
+                closest=_closest(scored),
+                passages=passages,
+                resolved_question=resolved,
+            )
+        sentences, support = pick_answer(scored)
+        text = " ".join(f"{s.segment.text} [{i}]" for i, s in enumerate(sentences, 1))
+        return Answer(
+            question=question,
+            text=text,
+            grounded=True,
+            citations=[s.citation() for s in [*sentences, *support]],
+            passages=passages,
+            resolved_question=resolved,
+        )
+
+
+    def _evidence(self, best: Scored) -> float:
+        return best.rerank if best.rerank is not None else best.score
+
+    def _threshold(self) -> float:
+        if self.reranker is not None:
+            return self.settings.rerank_refusal_threshold
+        return self.settings.refusal_threshold
+
+
+def _passage(doc: Document) -> Passage:
+    meta = doc.metadata
+    return Passage(
+        source=str(meta["source"]),
+        start_line=int(meta["start_line"]),
+        end_line=int(meta["end_line"]),
+        section=str(meta.get("section", "")),
+        text=doc.page_content,
+        score=round(float(meta.get("score", 0.0)), 4),
+    )
+
+
+def _closest(scored: list[Scored], n: int = 3) -> list[Citation]:
+    """The best sentence of each of the ``n`` best chunks."""
+    seen: set[str | None] = set()
+    closest = []
+    for s in scored:
+        if s.doc.id not in seen:
+            seen.add(s.doc.id)
+            closest.append(s.citation())
+        if len(closest) == n:
+            break
+    return closest
+
+
+@functools.cache
+def default_assistant() -> Assistant:
+    """The process-wide assistant over the default settings."""
+    return Assistant()
+
+
+def answer_question(question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
+    """Answer with the process-wide assistant; a missing or mismatched index is said in the answer."""
+    try:
+        assistant = default_assistant()
+    except StoreError as exc:
+        return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
+    return assistant.answer(question, history)

@@ -1,0 +1,129 @@
+"""Grounded answers with line citations, refusals and follow-ups, over the real corpus index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.__main__ import main
+from ingest.errors import StoreError
+from ingest.settings import PROJECT_ROOT, Settings
+from ingest.store import LazyEmbeddings
+
+EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
+FILE_LINES = (PROJECT_ROOT / "corpus" / "aws-developer-associate-notes.txt").read_text(encoding="utf-8").split("\n")
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_settings: Settings, embeddings: LazyEmbeddings) -> Assistant:
+    return Assistant(corpus_settings, embeddings)
+
+
+def cited_text(source: str, start: int, end: int) -> str:
+    assert source == "corpus/aws-developer-associate-notes.txt"
+    return "\n".join(FILE_LINES[start - 1 : end])
+
+
+def test_sqs_default_visibility_timeout(assistant: Assistant) -> None:
+    answer = assistant.answer("What is the default visibility timeout of SQS?")
+    assert answer.grounded
+    assert "30 seconds" in answer.text
+    first = answer.citations[0]
+    assert "30 seconds default" in cited_text(first.source, first.start_line, first.end_line)
+    assert first.ref.startswith("corpus/aws-developer-associate-notes.txt:")
+
+
+def test_every_quote_is_verbatim_in_its_cited_lines(assistant: Assistant) -> None:
+    cases = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(cases) > 150
+    grounded = 0
+    for case in cases:
+        answer = assistant.answer(case["question"])
+        grounded += answer.grounded
+        for citation in [*answer.citations, *answer.closest]:
+            assert citation.quote and citation.quote in cited_text(
+                citation.source, citation.start_line, citation.end_line
+            ), (case["id"], citation)
+        if answer.grounded:
+            assert len(answer.text) <= 400
+            assert answer.citations
+    assert grounded > len(cases) / 2
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How do I bake sourdough bread at home?", "Who won the football world cup in 1998?"],
+)
+def test_off_topic_question_is_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert not answer.grounded
+    assert "don't cover" in answer.text
+    assert answer.citations == []
+    assert answer.closest, "a refusal still offers the closest notes"
+
+
+def test_follow_up_resolves_against_history(assistant: Assistant) -> None:
+    history = [
+        {"role": "user", "content": "What is Amazon SQS?"},
+        {"role": "assistant", "content": "pull based, not push based."},
+    ]
+    follow_up = "What is its default visibility timeout?"
+    answer = assistant.answer(follow_up, history)
+    assert "SQS" in answer.resolved_question
+    assert answer.grounded and "30 seconds" in answer.text
+    alone = assistant.answer(follow_up)
+    assert alone.resolved_question == follow_up
+
+
+def test_follow_up_with_and(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "How long can a Lambda function run?"}]
+    answer = assistant.answer("and how much memory can it have?", history)
+    assert "Lambda" in answer.resolved_question
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "Please type a question"),
+        ("   \n\t ", "Please type a question"),
+        ("x" * 100_000, "at most"),
+        ("?!", "no words"),
+    ],
+)
+def test_bad_questions_get_a_clear_message(assistant: Assistant, question: str, message: str) -> None:
+    answer = assistant.answer(question)
+    assert not answer.grounded and answer.error and message in answer.error
+
+
+def test_control_characters_are_ignored(assistant: Assistant) -> None:
+    answer = assistant.answer("What is the default\x00 visibility\x1b timeout of SQS?\x07")
+    assert answer.grounded and "30 seconds" in answer.text
+
+
+def test_no_index_and_other_model(tmp_path: Path, corpus_settings: Settings, embeddings: LazyEmbeddings) -> None:
+    with pytest.raises(StoreError, match="no index yet"):
+        Assistant(Settings(data_dir=tmp_path / "empty"), embeddings)
+    assert not (tmp_path / "empty").exists(), "looking for an index must not create one"
+    other = tmp_path / "model"
+    other.mkdir()
+    with pytest.raises(StoreError, match="built with embedding model"):
+        Assistant(corpus_settings.model_copy(update={"embedding_model": str(other)}), embeddings)
+
+
+def test_cli_ask_json_and_text(corpus_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["--data-dir", str(corpus_settings.data_dir)]
+    assert main(["ask", "What is the default visibility timeout of SQS?", "--json", *data]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"question", "answer", "grounded", "citations"}
+    assert set(out["citations"][0]) == {"source", "start_line", "end_line", "quote", "score"}
+    assert "30 seconds" in out["answer"]
+    assert main(["ask", "What is the default visibility timeout of SQS?", *data]) == 0
+    text = capsys.readouterr().out
+    assert "corpus/aws-developer-associate-notes.txt:" in text and "    > " in text
+    assert main(["ask", "   ", *data]) == 2
+    assert "Please type a question" in capsys.readouterr().err
+    assert main(["ask", "What is SQS?", "--data-dir", str(corpus_settings.data_dir / "nope")]) == 2
+    assert "no index yet" in capsys.readouterr().err
