@@ -454,14 +454,24 @@ def _spellings(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+MEASURE = r"(?:duration|size|capacity|timeout|period|limit|memory|time|retention|length|interval|delay)"
 LIMIT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?P<q>min|max)(?:imum)?\s+(?P<attr>[a-z]+)\s+@\s+and\s+.*$", re.I), "What is the {q} {attr}?"),
+    (re.compile(r"^(?:min|max)\w*\s+(?P<attr>[a-z]+)\s+\S+\s+\S+\s+and\s+(?P<q>max|min)\w*\s+@.*$", re.I),
+     "What is the {q} {attr}?"),
     (re.compile(r"^(?:the\s+)?(?P<q>default|max|maximum|min|minimum)\s+(?P<attr>[a-z][a-z ]{2,40}?)\s*(?:is\s+|of\s+|:\s*|-\s*)?@$",
-                re.IGNORECASE), "What is the {q} {attr}?"),
-    (re.compile(r"^(?P<pre>by default,?\s+)?(?:the\s+)?(?P<attr>[a-z][\w ]{2,60}?)\s+is\s+@(?P<post>\s+[a-z].*)?$",
-                re.IGNORECASE), "{pre}what is the {attr}{post}?"),
-    (re.compile(r"^(?P<subj>[a-z][\w ]{2,40}?)\s+can\s+be\s+(?P<verb>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.IGNORECASE),
+                re.I), "What is the {q} {attr}?"),
+    (re.compile(r"^(?:you|we)\s+can\s+(?P<verb>[a-z]+)\s+(?:the\s+)?(?P<attr>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I),
+     "Up to how {how} can you {verb} the {attr}?"),
+    (re.compile(r"^(?P<pre>by default,?\s+)?(?:the\s+)?(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,60}?)\s+is\s+@(?P<post>\s+[a-z].*)?$",
+                re.I), "{pre}what is the {attr}{post}?"),
+    (re.compile(r"^(?P<subj>[a-z][\w ]{2,40}?)\s+can\s+be\s+(?P<verb>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I),
      "How {how} can {subj} be {verb}?"),
-    (re.compile(r"^(?P<attr>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.IGNORECASE), "What is the maximum {attr}?"),
+    (re.compile(r"^(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I), "What is the maximum {attr}?"),
+    (re.compile(rf"^(?P<attr>[a-z][a-z ]{{2,30}}{MEASURE})\s*[:-]?\s*@$"), "What is the {attr}?"),
+    (re.compile(r"^(?P<subj>[a-z][\w ]{2,50}?)\s+has\s+(?:a\s+)?limit\s+of\s+@$", re.I), "What is the limit of {subj}?"),
+    (re.compile(r"^(?P<subj>[^()]{3,60}?)\s*\(@\s+of\s+(?P<attr>[^()]{3,40})\)$", re.I),
+     "What share of {attr} does {subj} make up?"),
 )
 QUALIFIER = {"max": "maximum", "min": "minimum"}
 HOW = {"time": "long", "size": "large", "percent": "much", "bits": "many bits"}
@@ -486,7 +496,9 @@ def _limit_question(lim: Limit, topic: str) -> str | None:
         parts["how"] = HOW.get(q.dimension, "much")
         question = _sentence(template.format(**{k: parts.get(k, "") for k in ("q", "attr", "pre", "post", "subj",
                                                                              "verb", "how")}))
-        return f"For {topic}, {question[:1].lower()}{question[1:]}" if topic else question
+        if topic and not mentions(question, topic) and "{subj} make up" not in template:
+            return f"For {topic}, {question[:1].lower()}{question[1:]}"
+        return question
     return None
 
 

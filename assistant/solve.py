@@ -1,0 +1,186 @@
+"""Exam mode: read a pasted multiple-choice question and say which option(s) the notes support,
+each with the lines that say it, or that the notes do not decide it.
+
+>>> q = parse_exam_question('''Which queue type never introduces duplicates? (Select TWO.)
+... A. Standard queue
+... B) FIFO queue
+... (C) Dead-letter queue''')
+>>> q.stem, q.pick, [letter for letter, _ in q.options]
+('Which queue type never introduces duplicates?', 2, ['A', 'B', 'C'])
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.quiz import QuizCitation
+from assistant.quiz_text import find_quantities
+from assistant.text import WORD, segments, terms
+from assistant.types import Passage
+
+OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
+SELECT = re.compile(r"\(?\s*(?:select|choose|pick)\s+(?P<n>one|two|three|four|five|\d)\b[^)\n]*\)?\.?", re.IGNORECASE)
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+# Words of exam options that say nothing about which is right.
+GENERIC = frozenset(terms("use using amazon aws configure enable create set up service services application option"))
+SUPPORTED = 0.35  # an option's support (0-1) must reach this to be chosen
+MARGIN = 0.8  # and the best unchosen option must stay below this share of the weakest chosen one
+
+
+class ExamError(ValueError):
+    """A pasted question that can't be read (no stem, fewer than two options)."""
+
+
+@dataclass(frozen=True)
+class ExamQuestion:
+    stem: str
+    options: list[tuple[str, str]]  # (letter, text)
+    pick: int = 1
+
+
+@dataclass(frozen=True)
+class OptionVerdict:
+    letter: str
+    text: str
+    support: float
+    citations: list[QuizCitation] = field(default_factory=list)
+
+
+@dataclass
+class ExamAnswer:
+    question: ExamQuestion
+    decided: bool
+    chosen: list[str]  # letters, when decided
+    verdicts: list[OptionVerdict]
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stem": self.question.stem,
+            "pick": self.question.pick,
+            "decided": self.decided,
+            "answer": self.chosen,
+            "message": self.message,
+            "options": [
+                {"letter": v.letter, "text": v.text, "support": round(v.support, 3),
+                 "citations": [c.__dict__ for c in v.citations]}
+                for v in self.verdicts
+            ],
+        }
+
+
+def parse_exam_question(text: str) -> ExamQuestion:
+    """Stem and options from pasted text: options as ``A.``, ``B)``, ``(C)`` or bullets; "Select TWO" sets how many."""
+    stem_lines: list[str] = []
+    options: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = OPTION.match(line)
+        if m and (options or stem_lines):
+            letter = (m.group("letter") or chr(ord("A") + len(options))).upper()
+            options.append((letter, m.group("text").strip()))
+        elif options:
+            letter, previous = options[-1]
+            options[-1] = (letter, f"{previous} {line.strip()}")  # an option wrapped onto the next line
+        else:
+            stem_lines.append(line.strip())
+    stem = " ".join(stem_lines)
+    pick = 1
+    found = SELECT.search(stem)
+    if found:
+        word = found.group("n").lower()
+        pick = NUMBERS.get(word, int(word) if word.isdigit() else 1)
+        stem = (stem[: found.start()] + stem[found.end() :]).strip()
+    if not stem:
+        raise ExamError("no question found: paste the question, then its options on lines starting A., B., ...")
+    if len(options) < 2:
+        raise ExamError("found fewer than two options: put each on its own line starting A., B., C. ...")
+    if not 1 <= pick < len(options):
+        raise ExamError(f"the question asks for {pick} answers but has {len(options)} options")
+    return ExamQuestion(stem, options, pick)
+
+
+def _match(option: str, stem: str, section: str, line: str) -> float:
+    """How much of what sets the option apart (its terms not in the stem, or its quantity) ``line`` states."""
+    quantities = find_quantities(option)
+    if quantities:
+        in_line = find_quantities(line)
+        return 1.0 if all(any(q.same_value(x) and q.is_range == x.is_range for x in in_line) for q in quantities) else 0.0
+    stem_terms = set(terms(stem))
+    wanted = [t for t in dict.fromkeys(terms(option)) if t not in GENERIC and t not in stem_terms]
+    wanted = wanted or [t for t in dict.fromkeys(terms(option)) if t not in GENERIC] or terms(option)
+    if not wanted:
+        return 0.0
+    in_line, in_topic = set(terms(line)), set(terms(section))
+    if _denied(line, wanted):
+        return 0.0
+    got = sum(1.0 if t in in_line else 0.85 if t in in_topic else 0.0 for t in wanted)
+    return got / len(wanted)
+
+
+NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "dont", "doesnt", "isnt", "arent", "non"})
+
+
+def _denied(line: str, wanted: list[str]) -> bool:
+    """True when the line names the option only to deny it ('... and not resource based policies')."""
+    words = WORD.findall(line.lower().replace("’", "").replace("'", ""))
+    stems = [terms(w)[0] if terms(w) else "" for w in words]
+    hits = [i for i, s in enumerate(stems) if s in wanted]
+    return bool(hits) and any(w in NEGATIONS for w in words[max(0, hits[0] - 3) : hits[0]])
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def solve(
+    question: ExamQuestion,
+    retrieve: Callable[[str, int], Sequence[Passage]],
+    rerank: Callable[[str, list[str]], list[float]] | None = None,
+) -> ExamAnswer:
+    """Weigh each option by the notes' lines that state it in the stem's context; choose the
+    ``pick`` best when they clearly stand out, else say the notes do not decide it."""
+    verdicts: list[OptionVerdict] = []
+    for letter, text in question.options:
+        passages = {(p.source, p.start_line): p for p in retrieve(f"{question.stem}\n{text}", 6)}
+        for p in retrieve(question.stem, 6):
+            passages.setdefault((p.source, p.start_line), p)
+        candidates: list[tuple[float, Passage, int, str]] = []
+        for p in passages.values():
+            for segment in segments(p.text):  # sentence by sentence: one line may hold several facts
+                match = _match(text, question.stem, p.section, segment.text)
+                if match >= 0.6:
+                    candidates.append((match, p, p.start_line + segment.line, segment.text))
+        if not candidates:
+            verdicts.append(OptionVerdict(letter, text, 0.0))
+            continue
+        lines = [f"{p.section}: {line.strip()}" for _, p, _, line in candidates]
+        if rerank is not None:
+            relevance = [_sigmoid(s) for s in rerank(f"{question.stem} {text}", lines)]
+        else:
+            stem_terms = set(terms(question.stem))
+            relevance = [len(stem_terms & set(terms(x))) / max(1, len(stem_terms)) for x in lines]
+        scored = sorted(
+            ((m * r, p, n, line) for (m, p, n, line), r in zip(candidates, relevance, strict=True)),
+            key=lambda c: -c[0],
+        )
+        best, p, number, line = scored[0]
+        verdicts.append(OptionVerdict(letter, text, best, [QuizCitation(p.source, number, number, line.strip())]))
+    ranked = sorted(verdicts, key=lambda v: -v.support)
+    chosen = ranked[: question.pick]
+    rest = ranked[question.pick :]
+    weakest = chosen[-1].support
+    runner_up = rest[0].support if rest else 0.0
+    decided = weakest >= SUPPORTED and runner_up < MARGIN * weakest
+    if decided:
+        letters = sorted(v.letter for v in chosen)
+        message = f"The notes support {' and '.join(letters)}."
+    else:
+        letters = []
+        message = "The notes do not decide this question."
+    return ExamAnswer(question, decided, letters, verdicts, message)
