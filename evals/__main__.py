@@ -7,6 +7,7 @@ Examples:
   python -m evals                                  # the bundled set, project vs baseline
   python -m evals --set my_notes.jsonl --notes ~/notes --report-dir /tmp/report
   python -m evals --system project --out /tmp/results.jsonl
+  python -m evals --out /tmp/results.jsonl --rescore   # new report from the records of that run
 
 Your own set: one JSON object per line, e.g.
   {"id": "q1", "question": "...", "answerable": true, "expected": ["regex"],
@@ -20,6 +21,8 @@ Exit status: 0 done; 2 bad set, bad arguments or no index.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import os
 import shlex
@@ -30,9 +33,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from assistant.types import Answer
 from evals.metrics import Case, Scores, score
 from evals.report import summary_rows, text_table, write_report
-from evals.runner import RunRecord, SetError, load_set, run_cases, write_records
+from evals.runner import RunRecord, SetError, load_set, read_records, run_cases, write_records
 from ingest.errors import NotesError, StoreError
 from ingest.settings import PROJECT_ROOT, Settings
 
@@ -55,18 +59,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--report-dir", type=Path, default=DEFAULT_REPORT_DIR,
                         help="where report.md and report.png are written (default: %(default)s)")
     parser.add_argument("--system", choices=[*SYSTEMS, "both"], default="both", help="what to run (default: both)")
+    parser.add_argument("--rescore", action="store_true",
+                        help="score the records already in --out (and *.baseline.jsonl) again, running nothing")
     parser.add_argument("--notes", type=Path, action="append",
                         help="notes folders/files the baseline indexes (default: the notes dir); repeatable")
     return parser
 
 
-def _project() -> Callable[[str], object]:
-    """The answering function the UI uses."""
-    try:
-        from assistant import answer_question  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise StoreError(f"the answering engine is not available ({exc})") from None
-    return answer_question  # type: ignore[no-any-return]
+def _project() -> Callable[[str], Answer]:
+    """The answering function the UI uses, once its process-wide assistant is up (a StoreError
+    if there is no usable index: answer_question would say so in every answer instead)."""
+    from assistant import answer_question, default_assistant
+
+    default_assistant()
+    return answer_question
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -78,16 +84,33 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return show
 
 
+def _digest(cases: list[Case]) -> str:
+    return hashlib.sha256(json.dumps([[c.id, c.question] for c in cases]).encode()).hexdigest()[:16]
+
+
 def run_system(name: str, cases: list[Case], settings: Settings, notes: list[Path]) -> list[RunRecord]:
-    """Answer every case with one system, after one untimed warm-up question (loads the models)."""
+    """Answer every case with one system, after one untimed warm-up question (loads the models).
+
+    The baseline never changes for the same notes and questions: its records are kept beside its
+    index and reused, so a rerun costs only the project's answers."""
+    answer: Callable[[str], Answer]
+    kept: Path | None = None
     if name == "project":
         answer = _project()
     else:
         from evals.baseline import BaselineRAG
 
-        answer = BaselineRAG(notes, settings).answer
-    answer(cases[0].question)  # type: ignore[operator]
-    return run_cases(cases, answer, _progress(name))  # type: ignore[arg-type]
+        baseline = BaselineRAG(notes, settings)
+        kept = baseline.folder / f"records-{_digest(cases)}.jsonl"
+        if kept.exists():
+            print(f"{name}: records reused from {kept} (same notes, same questions)", file=sys.stderr)
+            return read_records(kept)
+        answer = baseline.answer
+    answer(cases[0].question)
+    records = run_cases(cases, answer, _progress(name))
+    if kept is not None:
+        write_records(records, kept)
+    return records
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,13 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         path = out if name == "project" or len(chosen) == 1 else out.with_suffix(f".{name}{out.suffix}")
         try:
-            records = run_system(name, cases, settings, args.notes or [settings.notes_dir])
-        except (StoreError, NotesError) as exc:
+            if args.rescore:
+                records = _saved(path)
+            else:
+                records = run_system(name, cases, settings, args.notes or [settings.notes_dir])
+                write_records(records, path)
+            systems[name] = score(cases, [r.scored() for r in records], args.k)
+        except (StoreError, NotesError, ValueError) as exc:
             print(f"error: {name}: {exc}", file=sys.stderr)
             return 2
-        write_records(records, path)
-        systems[name] = score(cases, [r.scored() for r in records], args.k)
-        print(f"{name}: {len(records)} records -> {path}", file=sys.stderr)
+        print(f"{name}: {len(records)} records {'<-' if args.rescore else '->'} {path}", file=sys.stderr)
     print(text_table(summary_rows(systems)))
     report = write_report(
         systems,
@@ -131,6 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"report: {report}")
     return 0
+
+
+def _saved(path: Path) -> list[RunRecord]:
+    """Records of an earlier run; a ValueError naming the file if they can't be read."""
+    try:
+        return read_records(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no records to rescore (run without --rescore first)") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a records file written by python -m evals ({exc!r})") from None
 
 
 def _shown(path: Path) -> str:

@@ -98,7 +98,7 @@ class BaselineRAG:
         self.embeddings = embeddings or LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
         root = settings.data_dir / "eval-baseline"
         key = _fingerprint(docs, settings.embedding_model)
-        folder = root / key
+        folder = self.folder = root / key
         if root.is_dir():  # older baselines (other notes, other model) are of no further use
             for stale in root.iterdir():
                 if stale.name != key:
