@@ -1,4 +1,4 @@
-"""``python -m assistant ask "QUESTION" [--json]`` and the quiz commands.
+"""``python -m assistant ask "QUESTION" [--json]``, and ``quiz``, ``review``, ``solve``.
 
 Examples:
   python -m assistant ask "What is the default visibility timeout of SQS?"
@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.engine import Assistant, QuestionError, clean_question
+from assistant.quiz_cli import add_quiz_commands
 from assistant.types import Answer, Citation
 from ingest.errors import StoreError
 from ingest.settings import Settings
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("--json", action="store_true", help="print one JSON object")
     common_options(ask_parser)
     ask_parser.set_defaults(func=ask)
+    add_quiz_commands(commands)
     return parser
 
 

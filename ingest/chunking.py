@@ -21,6 +21,7 @@ DEFINITION = re.compile(r"^\s*(?P<title>[A-Za-z][\w .()&@/'’,+-]{0,60}?)\s*(?:
 URL = re.compile(r"^\s*https?://")
 LIST_ITEM = re.compile(r"^\s*(\d{1,2}[).]|[-•*])\s+")
 TITLE_MAX = 70
+NOT_TITLES = {"ex", "eg", "e.g", "ie", "i.e", "note", "solution", "answer", "example"}  # "ex: ..." is no topic
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def _opens_topic(lines: list[str], i: int) -> bool:
         return True
     if i + 1 < len(lines) and UNDERLINE.match(lines[i + 1]):
         return True
-    return bool(DEFINITION.match(line)) and not LIST_ITEM.match(line)
+    definition = DEFINITION.match(line)
+    return bool(definition) and not LIST_ITEM.match(line) and definition.group("title").lower() not in NOT_TITLES
 
 
 def _units(lines: list[str], lo: int, hi: int) -> list[tuple[int, int]]:
