@@ -234,7 +234,7 @@ class _Maker:
         own_texts = self.term_texts[own]
         ranked: list[tuple[float, str]] = []
         for term in self.terms:
-            if term == own or same_thing(term, d.term) or mentions(d.text, term):
+            if term == own or same_thing(term, d.term) or _nested(term, d.term) or mentions(d.text, term):
                 continue
             if shown and not shown <= _words(term):
                 continue  # the question shows a word of the answer: alternatives must share it
@@ -348,7 +348,9 @@ class _Maker:
             if other is lst:
                 continue
             for item in other.items:
-                if any(same_thing(item, own) for own in lst.items) or any(same_thing(item, s) for s in seen):
+                if any(same_thing(item, own) or _nested(item, own) for own in lst.items) or any(
+                    same_thing(item, s) for s in seen
+                ):
                     continue
                 if mentions(chunk, item) or mentions(lst.header, item) or len(canon(item)) < 2:
                     continue
@@ -431,6 +433,12 @@ def _pair_order(c: Contrast) -> tuple[str, str]:
         if {loose(a), loose(b)} == {loose(c.chosen), loose(c.other)}:
             return a, b
     return c.chosen, c.other
+
+
+def _nested(a: str, b: str) -> bool:
+    """True when one name's words hold the other's ('ECS' in 'ECS task placement strategy')."""
+    x, y = f" {loose(a)} ", f" {loose(b)} "
+    return x in y or y in x
 
 
 def _overlap(a: str, b: str) -> float:
