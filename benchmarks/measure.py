@@ -1,0 +1,107 @@
+"""What every benchmark needs: a child process's wall time and peak memory, percentiles, the
+machine's description and Markdown tables.
+
+>>> percentile([1.0, 2.0, 3.0, 4.0], 50)
+2.5
+>>> print(table(["a", "b"], [[1, 2.5]]))
+| a | b |
+| ---: | ---: |
+| 1 | 2.5 |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.settings import PROJECT_ROOT
+
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+
+
+@dataclass
+class ChildRun:
+    """One finished child process."""
+
+    seconds: float
+    max_rss_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, object]:
+        """The last line of stdout, parsed: how the child scripts hand back their figures."""
+        if self.returncode != 0:
+            raise RuntimeError(f"child failed ({self.returncode}): {self.stderr[-2000:]}")
+        return dict(json.loads(self.stdout.strip().splitlines()[-1]))
+
+
+def run_child(args: Sequence[str], env: dict[str, str] | None = None) -> ChildRun:
+    """Run ``python args...`` from the project root; its own peak RSS comes from wait4, so runs
+    measured one after the other don't mix."""
+    full_env = {**os.environ, **OFFLINE_ENV, **(env or {})}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    # Drain the pipes first (a full pipe would block the child), then reap it with its rusage.
+    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return ChildRun(
+        seconds=time.perf_counter() - started,
+        max_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+        returncode=proc.returncode,
+        stdout=out.decode(),
+        stderr=err.decode(),
+    )
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Linear-interpolated percentile, as numpy's default."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine() -> str:
+    """CPU model, cores, memory, OS and the versions that matter here."""
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    import chromadb
+    import torch
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem_kb / 2**20:.0f} GiB RAM, Linux {platform.release()}, "
+        f"Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+        f"chromadb {chromadb.__version__}"
+    )
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table; numbers are right-aligned."""
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---:" for _ in header) + " |"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
