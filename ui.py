@@ -1,24 +1,480 @@
-"""The study app (Gradio). ``python ui.py [--port 7860]`` serves it on 127.0.0.1."""
+"""The study app (Gradio): Chat, Quiz, Review and Notes tabs over one assistant per process.
+
+``python ui.py [--port 7860] [--data-dir DIR] [--notes-dir DIR] [--chroma-url URL]`` serves it on
+127.0.0.1 only (no share link). A missing index is built from the notes folder before serving.
+"""
 
 from __future__ import annotations
 
 import argparse
+import random
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
+from assistant import Assistant, QuestionError
+from assistant.context import ContextLine, context_lines, lines_html, parse_ref
+from assistant.engine import clean_question
+from assistant.export import export_apkg, export_csv
+from assistant.grading import grade, grade_quiz
+from assistant.present import (
+    answer_markdown,
+    chip_choices,
+    option_letters,
+    quotes_html,
+    report_text,
+    result_markdown,
+    score_markdown,
+    streamed,
+    topic_names,
+)
+from assistant.quiz import KIND_CHOICES, QuizError, QuizItem, generate_quiz
+from assistant.review import ReviewStore
+from assistant.uploads import UploadError, list_notes, save_upload
+from ingest import IngestReport, Settings, StoreError, ingest_paths, open_store
+from ingest.errors import NotesError
+from ingest.loaders import NotesLoader, source_name
+from ingest.store import LazyEmbeddings
 
-def build_app() -> gr.Blocks:
-    with gr.Blocks(title="Study assistant") as app:
-        gr.Markdown("# Study assistant\nAsk your notes a question.")
+MAX_QUIZ = 20  # quiz slots on the page
+MAX_VIEW_LINES = 5000  # a note longer than this is shown in part
+STREAM_PAUSE = 0.03  # seconds between streamed pieces of an answer
+UPLOAD_TYPES = [".txt", ".md", ".pdf"]
+CSS = """
+.lines { font-family: ui-monospace, monospace; font-size: 13px; line-height: 1.45; max-height: 560px; overflow: auto;
+         border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 0; }
+.lines > div { display: flex; white-space: pre-wrap; word-break: break-word; padding: 0 8px; }
+.lines .ln { color: var(--body-text-color-subdued); min-width: 3.2em; text-align: right; padding-right: 1em;
+             user-select: none; flex-shrink: 0; }
+.lines .cited { background: rgba(250, 204, 21, 0.35); box-shadow: inset 3px 0 0 #d97706; }
+.ctx-title, .quotes-head { font-weight: 600; margin: 6px 0; }
+.quote { margin: 8px 0; }
+.quote blockquote { margin: 4px 0 0 0; padding: 4px 10px; border-left: 3px solid #d97706; white-space: pre-wrap; }
+.chip, #chips label { font-family: ui-monospace, monospace; font-size: 12px; border-radius: 999px; }
+.chip { background: var(--block-background-fill); border: 1px solid var(--border-color-primary); padding: 1px 8px; }
+#chat-status, #notes-status, #quiz-status { min-height: 1.5em; }
+"""
+
+
+class Workspace:
+    """What the app holds once per process: the settings, the assistant (store, keyword index, models),
+    the review store. Ingests are serialized; answering runs alongside them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embeddings = LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
+        self.reviews = ReviewStore.in_data_dir(settings.data_dir)
+        self._assistant: Assistant | None = None
+        self._lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
+
+    @property
+    def notes_dir(self) -> Path:
+        return self.settings.notes_dir.resolve()
+
+    def assistant(self) -> Assistant:
+        with self._lock:
+            if self._assistant is None:
+                self._assistant = Assistant(self.settings, self.embeddings)
+            return self._assistant
+
+    def ingest(self, paths: list[Path]) -> IngestReport:
+        """Ingest into the assistant's store (creating the index if there is none), then refresh it."""
+        with self._ingest_lock:
+            try:
+                store = self.assistant().store
+            except StoreError:
+                store = open_store(self.settings, self.embeddings)
+            report = ingest_paths(paths, self.settings, store)
+            self.assistant().refresh()
+            return report
+
+    def note_names(self) -> list[str]:
+        return [p.relative_to(self.notes_dir).as_posix() for p in list_notes(self.notes_dir)]
+
+
+# ---------------------------------------------------------------- chat
+
+
+def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[tuple[Any, ...]]:
+    """Stream one chat turn. Outputs: chatbot, turns, chips, quotes, status, question box."""
+    skip = gr.skip()
+    try:
+        cleaned = clean_question(question)
+        assistant = ws.assistant()
+    except (QuestionError, StoreError) as exc:
+        yield skip, skip, skip, skip, f"⚠️ {exc}", skip
+        return
+    shown = [{"role": t["role"], "content": t["shown"]} for t in turns]
+    pending = [*shown, {"role": "user", "content": cleaned}]
+    yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
+    history = [{"role": t["role"], "content": t["content"]} for t in turns]
+    answer = assistant.answer(cleaned, history)
+    if answer.grounded:
+        for part in streamed(answer.text):
+            yield [*pending, {"role": "assistant", "content": part}], skip, skip, skip, "", ""
+            time.sleep(STREAM_PAUSE)
+    reply = answer_markdown(answer)
+    turns = [
+        *turns,
+        {"role": "user", "content": cleaned, "shown": cleaned},
+        {"role": "assistant", "content": answer.text, "shown": reply},
+    ]
+    choices = chip_choices(answer)
+    label = "Citations — pick one to see it in your notes" if answer.grounded else "Closest notes (not an answer)"
+    chips = gr.Radio(choices=choices, value=choices[0][1] if choices else None, label=label, visible=bool(choices))
+    yield [*pending, {"role": "assistant", "content": reply}], turns, chips, quotes_html(answer), "", ""
+
+
+def show_context(ws: Workspace, ref: str | None) -> str:
+    """The cited lines in their surroundings, from the stored chunks of the same file."""
+    if not ref:
+        return ""
+    try:
+        source, start, end = parse_ref(ref)
+        docs = ws.assistant().store.documents(where={"source": source})
+    except (ValueError, StoreError) as exc:
+        return f"<p>{exc}</p>"
+    if not docs:
+        return f"<p>{source} is no longer in the index.</p>"
+    return lines_html(context_lines(docs, start, end), title=f"{ref} in context")
+
+
+# ---------------------------------------------------------------- notes
+
+
+def notes_table(ws: Workspace) -> list[list[Any]]:
+    try:
+        counts = Counter(str(d.metadata.get("source")) for d in ws.assistant().chunks())
+    except StoreError:
+        counts = Counter()
+    return [
+        [p.relative_to(ws.notes_dir).as_posix(), f"{p.stat().st_size / 1000:,.1f} kB",
+         counts.get(source_name(p, ws.notes_dir), 0)]
+        for p in list_notes(ws.notes_dir)
+    ]
+
+
+def view_note(ws: Workspace, name: str | None) -> str:
+    if not name:
+        return "<p>Pick a note to read it with line numbers.</p>"
+    path = (ws.notes_dir / name).resolve()
+    if not path.is_relative_to(ws.notes_dir) or not path.is_file():
+        return f"<p>{name} is not in the notes folder.</p>"
+    try:
+        lines = NotesLoader(path, ws.notes_dir, max_bytes=int(ws.settings.max_file_mb * 1e6)).lines()[0]
+    except (NotesError, OSError) as exc:
+        return f"<p>{exc}</p>"
+    shown = [ContextLine(n, text, False) for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
+    more = f" (first {MAX_VIEW_LINES:,} of {len(lines):,} lines)" if len(lines) > MAX_VIEW_LINES else ""
+    return lines_html(shown, title=f"{source_name(path, ws.notes_dir)}{more}")
+
+
+def notes_outputs(ws: Workspace, selected: str | None, status: str) -> tuple[Any, ...]:
+    """Outputs: table, picker, viewer, status."""
+    names = ws.note_names()
+    selected = selected if selected in names else (names[0] if names else None)
+    picker = gr.Dropdown(choices=names, value=selected)
+    return notes_table(ws), picker, view_note(ws, selected), status
+
+
+def add_notes(ws: Workspace, files: list[str] | None, replace: bool, progress: gr.Progress) -> tuple[Any, ...]:
+    """Save uploads into the notes folder and ingest them. Outputs: table, picker, viewer, status, uploader."""
+    if not files:
+        return (*[gr.skip()] * 3, "⚠️ Choose one or more .txt, .md or .pdf files first.", gr.skip())
+    max_bytes = int(ws.settings.max_file_mb * 1e6)
+    lines, saved = [], []
+    for file in files:
+        try:
+            note = save_upload(Path(file), Path(file).name, ws.notes_dir, replace=replace, max_bytes=max_bytes)
+        except (UploadError, OSError) as exc:
+            lines.append(f"⚠️ {exc}")
+            continue
+        saved.append(note)
+        renamed = f" (renamed from '{note.original_name}')" if note.renamed else ""
+        lines.append(f"✓ {'Replaced' if note.replaced else 'Added'} **{note.name}**{renamed}.")
+    if saved:
+        progress(0.05, desc=f"Ingesting {len(saved)} note(s)")
+        try:
+            report = ws.ingest([note.path for note in saved])
+            lines.append(f"Indexed: {report_text(report)} Ask about it in the Chat tab.")
+        except (NotesError, StoreError) as exc:
+            lines.append(f"⚠️ Saved, but not indexed: {exc}")
+    selected = saved[-1].path.relative_to(ws.notes_dir).as_posix() if saved else None
+    return (*notes_outputs(ws, selected, "\n\n".join(lines)), None)
+
+
+def reingest_all(ws: Workspace, selected: str | None, progress: gr.Progress) -> tuple[Any, ...]:
+    progress(0.0, desc="Re-ingesting the notes folder")
+    try:
+        status = f"✓ Re-ingested {ws.notes_dir.name}/: {report_text(ws.ingest([ws.notes_dir]))}"
+    except (NotesError, StoreError) as exc:
+        status = f"⚠️ {exc}"
+    return notes_outputs(ws, selected, status)
+
+
+# ---------------------------------------------------------------- quiz and review
+
+
+def topics(ws: Workspace) -> list[str]:
+    try:
+        return topic_names(ws.assistant().chunks())
+    except StoreError:
+        return []
+
+
+def item_updates(item: QuizItem | None, number: int) -> list[Any]:
+    """One quiz slot: group, question, options, blank, feedback."""
+    if item is None:
+        return [gr.Group(visible=False), "", gr.Radio(choices=[], value=None), gr.Textbox(value=""), ""]
+    has_options = item.kind != "cloze"
+    return [
+        gr.Group(visible=True),
+        f"**{number}.** {item.question}",
+        gr.Radio(choices=option_letters(item.options), value=None, visible=has_options, interactive=True),
+        gr.Textbox(value="", visible=not has_options, interactive=True),
+        "",
+    ]
+
+
+def make_quiz(ws: Workspace, topic: str | None, kind: str, count: float) -> list[Any]:
+    """Outputs: quiz state, status, score, the two downloads, then 5 per slot."""
+    try:
+        assistant = ws.assistant()
+        items = generate_quiz(assistant.chunks(), n=int(count), kind=kind, topic=topic or None,
+                              seed=random.randrange(1 << 30), embeddings=assistant.embeddings)
+    except (QuizError, StoreError) as exc:
+        empty = [u for _ in range(MAX_QUIZ) for u in item_updates(None, 0)]
+        return [{}, f"⚠️ {exc}", "", gr.DownloadButton(visible=False), gr.DownloadButton(visible=False), *empty]
+    folder = Path(tempfile.mkdtemp(prefix="quiz-"))
+    apkg, csv = export_apkg(items, folder / "quiz.apkg"), export_csv(items, folder / "quiz.csv")
+    short = f" (only {len(items)} could be made)" if len(items) < int(count) else ""
+    slots = [u for i in range(MAX_QUIZ) for u in item_updates(items[i] if i < len(items) else None, i + 1)]
+    return [
+        {"items": [item.to_dict() for item in items]},
+        f"{len(items)} questions{short}. Answer them, then press Check answers.", "",
+        gr.DownloadButton(value=str(apkg), visible=True), gr.DownloadButton(value=str(csv), visible=True), *slots,
+    ]
+
+
+def check_quiz(ws: Workspace, state: dict[str, Any], *answers: Any) -> list[Any]:
+    """Outputs: quiz state, score, then each slot's feedback. ``answers`` are the radios then the blanks."""
+    if not state.get("items"):
+        return [gr.skip(), "⚠️ Make a quiz first.", *[gr.skip()] * MAX_QUIZ]
+    items = [QuizItem.from_dict(d) for d in state["items"]]
+    radios, blanks = answers[:MAX_QUIZ], answers[MAX_QUIZ:]
+    given = [str((blanks[i] if item.kind == "cloze" else radios[i]) or "") for i, item in enumerate(items)]
+    score = grade_quiz(items, given)
+    added = 0
+    if not state.get("checked"):  # a quiz counts towards review once, however often it is checked
+        added = sum(
+            ws.reviews.record_quiz_answer(item, r.correct) and not r.correct
+            for item, r in zip(items, score.results, strict=True)
+        )
+    feedback = [result_markdown(r) for r in score.results]
+    state = {**state, "checked": True}
+    return [state, score_markdown(score, added), *feedback, *[""] * (MAX_QUIZ - len(feedback))]
+
+
+def next_card(ws: Workspace) -> list[Any]:
+    """Outputs: review state, count line, question, options, blank, feedback."""
+    due = ws.reviews.due()
+    if not due:
+        upcoming = ws.reviews.next_due()
+        when = f" The next is due {upcoming:%Y-%m-%d %H:%M} UTC." if upcoming else ""
+        line = f"No review cards are due ({ws.reviews.count()} in all).{when} Wrong quiz answers become cards."
+        return [None, line, "", gr.Radio(visible=False), gr.Textbox(visible=False), ""]
+    item = due[0].item
+    return [
+        item.to_dict(), f"{len(due)} card(s) due.", f"**{item.question}**",
+        gr.Radio(choices=option_letters(item.options), value=None, visible=item.kind != "cloze"),
+        gr.Textbox(value="", visible=item.kind == "cloze"), "",
+    ]
+
+
+def check_card(ws: Workspace, state: dict[str, Any] | None, choice: str | None, blank: str) -> str:
+    if not state:
+        return "⚠️ No card to check: press Show due cards."
+    item = QuizItem.from_dict(state)
+    result = grade(item, str((blank if item.kind == "cloze" else choice) or ""))
+    card = ws.reviews.review(item.id, result.correct)
+    return f"{result_markdown(result)}\n\nNext review: {card.due:%Y-%m-%d %H:%M} UTC."
+
+
+# ---------------------------------------------------------------- the page
+
+
+def build_app(ws: Workspace) -> gr.Blocks:
+    """The Blocks app over ``ws``; launch it with ``serve`` (or ``app.launch``)."""
+    with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400)) as app:
+        gr.Markdown(
+            f"# Study assistant\nAnswers come only from your notes in **{ws.notes_dir.name}/**, each quoting "
+            "the lines it rests on. Nothing leaves this computer."
+        )
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                turns = gr.State([])
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(
+                            elem_id="chatbot", height=520, label="Conversation", feedback_options=None,
+                            buttons=["copy_all"],
+                            placeholder="Ask about your notes. Every answer quotes the lines it comes from; "
+                                        "follow-up questions build on the conversation.",
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                placeholder="e.g. What is the default visibility timeout of SQS?", show_label=False,
+                                elem_id="question", scale=5, lines=1, max_lines=6, autofocus=True,
+                            )
+                            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        status = gr.Markdown(elem_id="chat-status")
+                        clear = gr.Button("New conversation", size="sm")
+                    with gr.Column(scale=2, elem_id="sources"):
+                        gr.Markdown("### Sources")
+                        chips = gr.Radio(choices=[], label="Citations", elem_id="chips", visible=False)
+                        context = gr.HTML(elem_id="context")
+                        quotes = gr.HTML(elem_id="quotes")
+                outputs = [chatbot, turns, chips, quotes, status, question]
+                def chat(q: str, t: list[dict[str, str]]) -> Iterator[tuple[Any, ...]]:
+                    yield from ask(ws, q, t)
+
+                send.click(chat, [question, turns], outputs, api_name="ask", concurrency_limit=None,
+                           show_progress="minimal")
+                question.submit(chat, [question, turns], outputs, api_visibility="private", concurrency_limit=None,
+                                show_progress="minimal")
+                chips.change(lambda ref: show_context(ws, ref), chips, context, api_visibility="private",
+                             concurrency_limit=None)
+                clear.click(lambda: ([], [], gr.Radio(choices=[], visible=False), "", "", "", ""), None,
+                            [*outputs, context], api_visibility="private")
+
+            with gr.Tab("Quiz", id="quiz"):
+                quiz_state = gr.State({})
+                with gr.Row():
+                    topic = gr.Dropdown(choices=[], value=None, label="Topic (blank: all notes)",
+                                        allow_custom_value=True, elem_id="quiz-topic", scale=3)
+                    kind = gr.Radio(list(KIND_CHOICES), value="mixed", label="Kind", elem_id="quiz-kind", scale=3)
+                    count = gr.Slider(1, MAX_QUIZ, value=5, step=1, label="Questions", elem_id="quiz-count", scale=2)
+                make = gr.Button("Make quiz", variant="primary", elem_id="make-quiz")
+                quiz_status = gr.Markdown(elem_id="quiz-status")
+                slots: list[Any] = []
+                radios, blanks, feedbacks = [], [], []
+                for i in range(1, MAX_QUIZ + 1):
+                    with gr.Group(visible=False, elem_id=f"quiz-item-{i}") as group:
+                        text = gr.Markdown(elem_id=f"quiz-q-{i}")
+                        radio = gr.Radio(choices=[], show_label=False, elem_id=f"quiz-options-{i}")
+                        blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False,
+                                           elem_id=f"quiz-blank-{i}")
+                        feedback = gr.Markdown(elem_id=f"quiz-feedback-{i}")
+                    slots += [group, text, radio, blank, feedback]
+                    radios.append(radio)
+                    blanks.append(blank)
+                    feedbacks.append(feedback)
+                check = gr.Button("Check answers", variant="primary", elem_id="check-quiz")
+                score = gr.Markdown(elem_id="quiz-score")
+                with gr.Row():
+                    apkg = gr.DownloadButton("Download Anki deck (.apkg)", visible=False, elem_id="export-apkg")
+                    csv = gr.DownloadButton("Download CSV", visible=False, elem_id="export-csv")
+                make.click(lambda t, k, n: make_quiz(ws, t, k, n), [topic, kind, count],
+                           [quiz_state, quiz_status, score, apkg, csv, *slots], api_name="quiz", concurrency_limit=2)
+                check.click(lambda s, *a: check_quiz(ws, s, *a), [quiz_state, *radios, *blanks],
+                            [quiz_state, score, *feedbacks], api_name="check_quiz")
+
+            with gr.Tab("Review", id="review") as review_tab:
+                card_state = gr.State(None)
+                due_line = gr.Markdown(elem_id="review-due")
+                card_text = gr.Markdown(elem_id="review-question")
+                card_choice = gr.Radio(choices=[], show_label=False, visible=False, elem_id="review-options")
+                card_blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False)
+                with gr.Row():
+                    check_one = gr.Button("Check", variant="primary", elem_id="review-check")
+                    show_due = gr.Button("Next due card", elem_id="review-next")
+                card_feedback = gr.Markdown(elem_id="review-feedback")
+                card_outputs = [card_state, due_line, card_text, card_choice, card_blank, card_feedback]
+                for trigger in (show_due.click, review_tab.select):
+                    trigger(lambda: next_card(ws), None, card_outputs, api_visibility="private")
+                check_one.click(lambda s, c, b: check_card(ws, s, c, b), [card_state, card_choice, card_blank],
+                                card_feedback, api_visibility="private")
+
+            with gr.Tab("Notes", id="notes") as notes_tab:
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        table = gr.Dataframe(headers=["Note", "Size", "Chunks"], interactive=False,
+                                             elem_id="notes-table", max_height=260)
+                        uploads = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, elem_id="upload",
+                                          label="Add notes (.txt, .md, .pdf)")
+                        replace = gr.Checkbox(label="Replace notes with the same name", value=False)
+                        with gr.Row():
+                            add = gr.Button("Add to notes", variant="primary", elem_id="add-notes")
+                            reingest = gr.Button("Re-ingest all", elem_id="reingest")
+                        notes_status = gr.Markdown(elem_id="notes-status")
+                    with gr.Column(scale=3):
+                        picker = gr.Dropdown(choices=[], label="Note", elem_id="note-picker")
+                        viewer = gr.HTML(elem_id="note-view")
+                notes_out = [table, picker, viewer, notes_status]
+                add.click(lambda f, r, progress=gr.Progress(track_tqdm=True): add_notes(ws, f, r, progress),  # noqa: B008
+                          [uploads, replace], [*notes_out, uploads], concurrency_id="ingest", concurrency_limit=1,
+                          api_visibility="private", show_progress_on=notes_status)
+                reingest.click(lambda s, progress=gr.Progress(track_tqdm=True): reingest_all(ws, s, progress),  # noqa: B008
+                               picker, notes_out, concurrency_id="ingest", concurrency_limit=1,
+                               api_visibility="private", show_progress_on=notes_status)
+                picker.input(lambda n: view_note(ws, n), picker, viewer, api_visibility="private")
+                notes_tab.select(lambda s: notes_outputs(ws, s, gr.skip()), picker, notes_out, api_visibility="private")
+        app.load(lambda: gr.Dropdown(choices=topics(ws)), None, topic, api_visibility="private")
     return app
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Serve the study app on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=7860)
-    args = parser.parse_args()
-    build_app().launch(server_name="127.0.0.1", server_port=args.port, share=False)
+def serve(ws: Workspace, port: int, block: bool = True) -> gr.Blocks:
+    """Launch on 127.0.0.1:``port``, never shared; uploads capped at the notes size limit."""
+    app = build_app(ws)
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=not block,
+        max_file_size=f"{int(ws.settings.max_file_mb)}mb", css=CSS, theme=gr.themes.Soft(), quiet=True,
+    )
+    return app
+
+
+def prepare(ws: Workspace) -> None:
+    """Build the index from the notes folder if there is none, and load the models before serving."""
+    try:
+        ws.assistant()
+    except StoreError:
+        print(f"No index yet: ingesting {ws.notes_dir} …", flush=True)
+        print(report_text(ws.ingest([ws.notes_dir])), flush=True)
+    ws.assistant().retrieve("warm up", k=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the study app on http://127.0.0.1:PORT.")
+    parser.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (default 7860)")
+    parser.add_argument("--data-dir", type=Path, help="index location (default: $STUDY_DATA_DIR or .study-data/)")
+    parser.add_argument("--notes-dir", type=Path, help="notes folder (default: $STUDY_NOTES_DIR or corpus/)")
+    parser.add_argument("--chroma-url", help="use a Chroma server at http://HOST:PORT")
+    args = parser.parse_args(argv)
+    if not 1 <= args.port <= 65535:
+        parser.error(f"--port {args.port} is not a port number (1-65535)")
+    overrides = {"data_dir": args.data_dir, "notes_dir": args.notes_dir, "chroma_url": args.chroma_url}
+    settings = Settings(**{k: v for k, v in overrides.items() if v})
+    if not settings.notes_dir.is_dir():
+        parser.error(f"the notes folder {settings.notes_dir} does not exist")
+    try:
+        ws = Workspace(settings)
+        prepare(ws)
+    except (StoreError, NotesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Serving the study app on http://127.0.0.1:{args.port}", flush=True)
+    serve(ws, args.port)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

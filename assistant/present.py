@@ -1,0 +1,115 @@
+"""How answers, citations and graded quiz items read on screen (Markdown and small HTML blocks).
+
+>>> from assistant.types import Answer, Citation
+from ingest.pipeline import IngestReport
+>>> cite = Citation("corpus/notes.txt", 141, 142, "30 seconds default", 1.0)
+>>> answer = Answer("q", "Visibility timeout: 30 seconds default. [1]", True, [cite])
+>>> print(answer_markdown(answer))
+Visibility timeout: 30 seconds default. [1]
+<BLANKLINE>
+Sources: `[1] corpus/notes.txt:141-142`
+>>> chip_choices(answer)
+[('[1] corpus/notes.txt:141-142', 'corpus/notes.txt:141-142')]
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Sequence
+
+from langchain_core.documents import Document
+
+from assistant.grading import GradeResult, QuizScore
+from assistant.quiz import QuizCitation
+from assistant.types import Answer, Citation
+from ingest.pipeline import IngestReport
+
+NOT_IN_NOTES = "**Not in your notes.**"
+
+
+def cited(answer: Answer) -> list[Citation]:
+    """What the side panel lists: the citations, or for a refusal the closest passages."""
+    return answer.citations if answer.grounded else answer.closest
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat reply: the answer (or a plain refusal) and its ``file:lines`` chips."""
+    chips = " ".join(f"`[{i}] {c.ref}`" for i, c in enumerate(cited(answer), 1))
+    if answer.grounded:
+        return f"{answer.text}\n\nSources: {chips}" if chips else answer.text
+    text = f"{NOT_IN_NOTES} {answer.text}"
+    return f"{text}\n\nClosest notes (not an answer): {chips}" if chips else text
+
+
+def streamed(text: str, steps: int = 12) -> Iterator[str]:
+    """Growing prefixes of ``text`` cut at word ends, ``steps`` of them at most, the last one whole.
+
+    >>> list(streamed("a b c d", steps=2))
+    ['a b', 'a b c d']
+    """
+    words = text.split(" ")
+    size = max(1, -(-len(words) // steps))
+    for end in range(size, len(words) + size, size):
+        yield " ".join(words[:end])
+
+
+def chip_choices(answer: Answer) -> list[tuple[str, str]]:
+    """(label, ref) pairs for the citation chips."""
+    return [(f"[{i}] {c.ref}", c.ref) for i, c in enumerate(cited(answer), 1)]
+
+
+def quotes_html(answer: Answer) -> str:
+    """The quoted passages, each under its chip."""
+    items = cited(answer)
+    if not items:
+        return ""
+    head = "Quoted from your notes" if answer.grounded else "Closest notes — none of them answers the question"
+    cards = "".join(
+        f'<div class="quote"><span class="chip">[{i}] {html.escape(c.ref)}</span>'
+        f"<blockquote>{html.escape(c.quote)}</blockquote></div>"
+        for i, c in enumerate(items, 1)
+    )
+    return f'<div class="quotes"><div class="quotes-head">{head}</div>{cards}</div>'
+
+
+def citation_markdown(citation: QuizCitation) -> str:
+    quote = "\n".join(f"> {line}" for line in citation.quote.splitlines() if line.strip())
+    return f"`{citation.ref}`\n\n{quote}"
+
+
+def result_markdown(result: GradeResult) -> str:
+    """One graded quiz item: right or wrong, the expected answer, why, and the lines that say so."""
+    if result.correct:
+        verdict = "✓ **Right.**"
+    else:
+        given = f" You answered *{result.given}*." if result.given else " No answer given."
+        verdict = f"✗ **Wrong.**{given} The answer is **{result.expected}**."
+    return f"{verdict} {result.explanation}\n\n{citation_markdown(result.citation)}"
+
+
+def score_markdown(score: QuizScore, added_to_review: int) -> str:
+    text = f"## Score: {score.correct}/{score.total} ({score.percent:.0f}%)"
+    if added_to_review:
+        plural = "s" if added_to_review != 1 else ""
+        text += f"\n\n{added_to_review} question{plural} added to your review cards (see the Review tab)."
+    return text
+
+
+def option_letters(options: Sequence[str]) -> list[tuple[str, str]]:
+    """Radio choices for options: ``A) text`` labels, the option text as the value."""
+    return [(f"{chr(65 + i)}) {o}", o) for i, o in enumerate(options)]
+
+
+def report_text(report: IngestReport) -> str:
+    """What an ingest did, in one line, then one line per skipped file."""
+    text = (
+        f"{report.chunks} chunks from {report.files} file(s): {report.added} added, {report.updated} updated, "
+        f"{report.skipped} unchanged, {report.deleted} removed, in {report.seconds:.1f} s."
+    )
+    return text + "".join(f"\n- skipped {p.file}: {p.reason}" for p in report.problems)
+
+
+def topic_names(docs: Sequence[Document]) -> list[str]:
+    """The notes' top-level section titles, for picking a quiz topic."""
+    sections = {str(d.metadata.get("section", "")) for d in docs}
+    return sorted({s.split(" > ")[0] for s in sections if s}, key=str.lower)
