@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +141,24 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {gpu}, {system}"
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def revision(root: Path = ROOT) -> str:
+    """``commit 1a2b3c4`` (``+ uncommitted changes`` when the code differs from it); "" outside git."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "assistant", "ingest", "evals"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    if head.returncode != 0:
+        return ""
+    changed = any(line and not line.endswith(("report.md", "report.png")) for line in dirty.stdout.splitlines())
+    return f"commit {head.stdout.strip()}" + (" + uncommitted changes" if changed else "")
+
+
 def _got(outcome: Outcome) -> str:
     if outcome.refused:
         return "(refused) " + outcome.record.answer[:ANSWER_CHARS]
@@ -174,10 +193,12 @@ def write_report(
     draw_chart(systems, chart)
     first, scores = next(iter(systems.items()))
     failures = scores.failures()
+    code = revision()
+    at = f" at {code}" if code else ""
     parts = [
         "# Eval report",
         "",
-        f"Produced by `{command}` on {date}, on {machine()}. Set: `{set_path}` — {scores.cases} cases "
+        f"Produced by `{command}`{at} on {date}, on {machine()}. Set: `{set_path}` — {scores.cases} cases "
         f"({scores.answerable} answerable, {scores.unanswerable} unanswerable). Records: `{records_path}`.",
         "",
         markdown_table(summary_rows(systems)),

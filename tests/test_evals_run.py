@@ -1,0 +1,216 @@
+"""The eval runner end to end: ``python -m evals`` over a fixed subset of the bundled set, against a
+freshly ingested index, with the real models; its records, report and chart; the scores it must
+reach; and clear errors for a bad set or a missing index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evals.metrics import Scores, score
+from evals.runner import SetError, load_set, parse_set, read_records
+from ingest.pipeline import ingest_paths
+from ingest.settings import PROJECT_ROOT, Settings
+from ingest.store import LazyEmbeddings, open_store
+from tests.conftest import NOTES_FILE
+
+FULL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
+# Every 6th answerable case and every 4th unanswerable one, fixed by id: 42 + 10 cases.
+SUBSET_IDS = [f"f{i:03d}" for i in range(6, 258, 6)] + [f"u{i:03d}" for i in range(4, 41, 4)]
+REQUIRED_KEYS = {"id", "question", "answer", "grounded", "citations", "latency_ms"}
+CITATION_KEYS = {"source", "start_line", "end_line", "quote", "score"}
+
+# What the project must reach on the subset. Each is set a little below what it measured when
+# the answering engine landed (measured figure in the comment, at commit 437494d). Raise them as the product
+# improves; never lower them to make a run pass.
+MIN_PROJECT = {
+    "hit_at_1": 0.76,  # measured 0.786 (33/42)
+    "hit_at_k": 0.95,  # measured 0.976 (41/42)
+    "mrr_at_10": 0.85,  # measured 0.871
+    "ndcg_at_10": 0.88,  # measured 0.898
+    "accuracy": 0.78,  # measured 0.810 (34/42)
+    "citation_accuracy": 0.78,  # measured 0.810 (34/42)
+    "refusal_precision": 0.85,  # measured 1.000 (6/6)
+    "refusal_recall": 0.5,  # measured 0.600 (6/10)
+}
+MAX_PROJECT_FALSE_REFUSAL = 0.05  # measured 0.000 (0/42)
+# The baseline is deterministic; a drop means its chunk line spans or its store broke.
+MIN_BASELINE = {"hit_at_k": 0.9}  # measured 0.929 (39/42)
+
+
+def run_evals(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evals", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, embeddings: LazyEmbeddings) -> Path:
+    """A copy of the notes under ``corpus/`` (so citations name the same file as the gold spans),
+    freshly ingested into its own data dir."""
+
+    root = tmp_path_factory.mktemp("evals")
+    notes = root / "corpus"
+    notes.mkdir()
+    shutil.copy(NOTES_FILE, notes / NOTES_FILE.name)
+    settings = Settings(data_dir=root / "data", notes_dir=notes)  # type: ignore[call-arg]
+    report = ingest_paths([notes], settings, open_store(settings, embeddings))
+    assert report.added > 0 and not report.problems
+    return root
+
+
+@pytest.fixture(scope="module")
+def subset_run(workspace: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The subset through ``python -m evals`` (project and baseline), into the workspace."""
+    by_id = {json.loads(line)["id"]: line for line in FULL_SET.read_text(encoding="utf-8").splitlines() if line}
+    subset = workspace / "subset.jsonl"
+    subset.write_text("\n".join(by_id[i] for i in SUBSET_IDS) + "\n", encoding="utf-8")
+    done = run_evals(
+        "--set", str(subset), "--out", str(workspace / "results.jsonl"), "--k", "5",
+        "--report-dir", str(workspace / "report"), "--notes", str(workspace / "corpus"),
+        env={"STUDY_DATA_DIR": str(workspace / "data"), "STUDY_NOTES_DIR": str(workspace / "corpus")},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return subset, done
+
+
+def scores_of(subset_run: tuple[Path, subprocess.CompletedProcess[str]], records: Path) -> Scores:
+    subset, _ = subset_run
+    return score(load_set(subset), [r.scored() for r in read_records(records)], k=5)
+
+
+def test_the_run_writes_one_record_per_case_with_citations_and_passages(
+    workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    lines = (workspace / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["id"] for r in records] == SUBSET_IDS
+    for record in records:
+        assert set(record) >= REQUIRED_KEYS, record["id"]
+        assert all(set(c) == CITATION_KEYS for c in record["citations"]), record["id"]
+        assert record["latency_ms"] > 0
+        assert record["passages"], f"{record['id']}: no ranked passages to score retrieval on"
+        if record["grounded"]:
+            assert record["citations"], f"{record['id']}: a grounded answer without citations"
+    baseline = [json.loads(line) for line in (workspace / "results.baseline.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in baseline] == SUBSET_IDS
+    assert all(r["grounded"] and len(r["passages"]) == 4 for r in baseline)
+
+
+def test_the_report_sets_the_project_beside_the_baseline(
+    workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    _, done = subset_run
+    report = (workspace / "report" / "report.md").read_text(encoding="utf-8")
+    assert "| metric | project | baseline |" in report
+    for label in ("retrieval hit@1", "retrieval hit@5", "MRR@10", "nDCG@10", "answer accuracy",
+                  "citation accuracy", "refusal precision", "refusal recall", "false-refusal rate", "latency p95"):
+        assert f"| {label}" in report, label
+        assert label in done.stdout, label
+    assert "![main metrics, project vs baseline](report.png)" in report
+    assert "python -m evals --set" in report
+    assert (workspace / "report" / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    project = scores_of(subset_run, workspace / "results.jsonl")
+    failing = project.failures()
+    assert (f"{len(failing)} of {len(SUBSET_IDS)} cases fail" if failing else "None.") in report
+    for outcome in failing[:40]:
+        assert f"| {outcome.case.id} |" in report
+
+
+def test_the_project_reaches_its_thresholds(
+    workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    project = scores_of(subset_run, workspace / "results.jsonl")
+    reached = {name: getattr(project, name) for name in MIN_PROJECT}
+    below = {name: value for name, value in reached.items() if value is None or value < MIN_PROJECT[name]}
+    assert not below, f"below threshold: {below} (thresholds {MIN_PROJECT})"
+    assert project.false_refusal_rate is not None
+    assert project.false_refusal_rate <= MAX_PROJECT_FALSE_REFUSAL
+
+
+def test_the_baseline_is_scored_on_true_line_spans(
+    workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    """Each baseline citation quotes its chunk; the chunk must lie on exactly the lines it names."""
+    lines = NOTES_FILE.read_text(encoding="utf-8").split("\n")
+    records = [json.loads(line) for line in (workspace / "results.baseline.jsonl").read_text().splitlines()]
+    for record in records:
+        for citation in record["citations"]:
+            start, end, quote = citation["start_line"], citation["end_line"], citation["quote"]
+            span_text = "\n".join(lines[start - 1 : end])
+            assert quote in span_text, (record["id"], start, end)
+            first, last = quote.split("\n")[0], quote.split("\n")[-1]
+            assert first in lines[start - 1] and last in lines[end - 1], (record["id"], start, end)
+    baseline = scores_of(subset_run, workspace / "results.baseline.jsonl")
+    assert baseline.refused == 0
+    assert baseline.hit_at_k is not None and baseline.hit_at_k >= MIN_BASELINE["hit_at_k"]
+
+
+def test_a_malformed_set_line_is_a_clear_error_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "q1", "question": "What is SQS?", "answerable": false}\n'
+        '{"id": "q2", "question": "What is SNS?", "answerable": true, "expected": ["push"]\n',
+        encoding="utf-8",
+    )
+    done = run_evals("--set", str(bad), "--report-dir", str(tmp_path / "report"))
+    assert done.returncode == 2
+    assert "line 2: not valid JSON" in done.stderr
+    assert str(bad) in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_missing_set_or_index_is_a_clear_error(tmp_path: Path) -> None:
+    done = run_evals("--set", str(tmp_path / "nope.jsonl"))
+    assert done.returncode == 2 and "no such eval set" in done.stderr and "Traceback" not in done.stderr
+    small = tmp_path / "small.jsonl"
+    small.write_text('{"id": "u1", "question": "What is the capital of France?", "answerable": false}\n')
+    done = run_evals("--set", str(small), "--system", "project", "--report-dir", str(tmp_path / "report"),
+                     env={"STUDY_DATA_DIR": str(tmp_path / "empty")})
+    assert done.returncode == 2, done.stderr
+    assert "python -m ingest" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_bad_line_of_a_set_is_named() -> None:
+    lines = [
+        '{"id": "f1", "question": "q?", "answerable": true, "expected": ["("], '
+        '"gold": {"source": "n.txt", "start_line": 1, "end_line": 1}}',
+        "",
+        '{"id": "f2", "question": "q?", "answerable": true, "expected": ["x"], '
+        '"gold": {"source": "n.txt", "start_line": 5, "end_line": 2}}',
+        '{"id": "u1", "question": "", "answerable": false}',
+        '["not", "an", "object"]',
+        '{"id": "u2", "question": "q?", "answerable": false}',
+        '{"id": "u2", "question": "q2?", "answerable": false}',
+    ]
+    with pytest.raises(SetError) as raised:
+        parse_set(lines, "my.jsonl")
+    message = str(raised.value)
+    assert message.startswith("my.jsonl: 5 bad line(s)")
+    assert "line 1 (f1): \"expected\" regex '(' does not compile" in message
+    assert "line 3 (f2): \"gold.start_line\" and \"gold.end_line\"" in message
+    assert "line 4 (u1): \"question\" must be a non-empty string" in message
+    assert "line 5: not a JSON object" in message
+    assert "line 7 (u2): duplicate id 'u2'" in message
+
+
+def test_the_bundled_set_loads() -> None:
+    raw = [json.loads(line) for line in FULL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = load_set(FULL_SET)
+    assert [c.id for c in cases] == [r["id"] for r in raw]
+    assert [c.answerable for c in cases] == [r["answerable"] for r in raw]
+    assert all(c.gold is not None and c.expected for c in cases if c.answerable)
+    assert set(SUBSET_IDS) <= {c.id for c in cases}
+
