@@ -203,7 +203,7 @@ def short_name(name: str) -> str:
     return re.sub(r"\s+", " ", PAREN.sub(" ", name)).strip(" -:")
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of ``text``, trailing stop excluded."""
     spans, start = [], 0
     for m in SENTENCE_END.finditer(text):
@@ -216,7 +216,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _first_sentence(text: str, max_words: int = 28) -> str | None:
-    spans = _sentences(text)
+    spans = sentence_spans(text)
     if not spans:
         return None
     start, end = spans[0]
@@ -466,7 +466,7 @@ class _Extractor:
             if key not in chunk_quantities:
                 chunk_quantities[key] = tuple(find_quantities(line.doc.page_content))
             seen: list[Quantity] = []
-            for start, end in _sentences(line.text):
+            for start, end in sentence_spans(line.text):
                 mark = ITEM_MARK.match(line.text[start:end])
                 start += mark.end() if mark else 0
                 clause = line.text[start:end]
@@ -518,7 +518,7 @@ class _Extractor:
             m = DEF_LINE.match(line.text)
             def_term = _clean_term(m.group("term")) if m and _good_term(_clean_term(m.group("term"))) else ""
             body_start = m.start("rest") if m and def_term else 0
-            for start, end in _sentences(line.text):
+            for start, end in sentence_spans(line.text):
                 start = max(start, body_start) if start <= body_start < end else start
                 sentence = line.text[start:end]
                 fact = _contrast(sentence, def_term, line, self._topic(lines, line, sentence))

@@ -19,7 +19,8 @@ from typing import Any
 
 from assistant.quiz import QuizCitation
 from assistant.quiz_text import find_quantities
-from assistant.text import WORD, segments, terms
+from assistant.quiz_facts import sentence_spans
+from assistant.text import WORD, terms
 from assistant.types import Passage
 
 OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
@@ -27,8 +28,9 @@ SELECT = re.compile(r"\(?\s*(?:select|choose|pick)\s+(?P<n>one|two|three|four|fi
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 # Words of exam options that say nothing about which is right.
 GENERIC = frozenset(terms("use using amazon aws configure enable create set up service services application option"))
-SUPPORTED = 0.35  # an option's support (0-1) must reach this to be chosen
-MARGIN = 0.8  # and the best unchosen option must stay below this share of the weakest chosen one
+FLOOR = -7.0  # a chosen option's evidence must score at least this (cross-encoder logit scale)
+MARGIN = 0.5  # and beat the best unchosen option by this much
+STEM_WEIGHT = 2.0
 
 
 class ExamError(ValueError):
@@ -113,6 +115,7 @@ def _match(option: str, stem: str, section: str, line: str) -> float:
         return 1.0 if all(any(q.same_value(x) and q.is_range == x.is_range for x in in_line) for q in quantities) else 0.0
     stem_terms = set(terms(stem))
     wanted = [t for t in dict.fromkeys(terms(option)) if t not in GENERIC and t not in stem_terms]
+    echo = 1.0 if wanted else 0.5  # an option that only repeats the question's words proves little
     wanted = wanted or [t for t in dict.fromkeys(terms(option)) if t not in GENERIC] or terms(option)
     if not wanted:
         return 0.0
@@ -120,7 +123,7 @@ def _match(option: str, stem: str, section: str, line: str) -> float:
     if _denied(line, wanted):
         return 0.0
     got = sum(1.0 if t in in_line else 0.85 if t in in_topic else 0.0 for t in wanted)
-    return got / len(wanted)
+    return echo * got / len(wanted)
 
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "dont", "doesnt", "isnt", "arent", "non"})
@@ -130,8 +133,17 @@ def _denied(line: str, wanted: list[str]) -> bool:
     """True when the line names the option only to deny it ('... and not resource based policies')."""
     words = WORD.findall(line.lower().replace("’", "").replace("'", ""))
     stems = [terms(w)[0] if terms(w) else "" for w in words]
-    hits = [i for i, s in enumerate(stems) if s in wanted]
-    return bool(hits) and any(w in NEGATIONS for w in words[max(0, hits[0] - 3) : hits[0]])
+    present = [t for t in wanted if t in stems]
+    if not present:
+        return False
+    first = stems.index(present[0])  # where the option's first word is named
+    return any(w in NEGATIONS for w in words[max(0, first - 3) : first])
+
+
+def _stem_cover(stem: str, text: str) -> float:
+    """Share of the stem's distinctive words that ``text`` repeats."""
+    wanted = {t for t in terms(stem) if t not in GENERIC}
+    return len(wanted & set(terms(text))) / len(wanted) if wanted else 0.0
 
 
 def _sigmoid(x: float) -> float:
@@ -146,37 +158,45 @@ def solve(
     """Weigh each option by the notes' lines that state it in the stem's context; choose the
     ``pick`` best when they clearly stand out, else say the notes do not decide it."""
     verdicts: list[OptionVerdict] = []
+    raw: dict[str, float] = {}
     for letter, text in question.options:
         passages = {(p.source, p.start_line): p for p in retrieve(f"{question.stem}\n{text}", 6)}
         for p in retrieve(question.stem, 6):
             passages.setdefault((p.source, p.start_line), p)
         candidates: list[tuple[float, Passage, int, str]] = []
         for p in passages.values():
-            for segment in segments(p.text):  # sentence by sentence: one line may hold several facts
-                match = _match(text, question.stem, p.section, segment.text)
-                if match >= 0.6:
-                    candidates.append((match, p, p.start_line + segment.line, segment.text))
+            for offset, line in enumerate(p.text.split("\n")):
+                for start, end in sentence_spans(line):  # sentence by sentence: a line may hold several facts
+                    sentence = line[start:end]
+                    match = _match(text, question.stem, p.section, sentence)
+                    if match >= 0.5:
+                        candidates.append((match, p, p.start_line + offset, sentence))
         if not candidates:
             verdicts.append(OptionVerdict(letter, text, 0.0))
             continue
         lines = [f"{p.section}: {line.strip()}" for _, p, _, line in candidates]
-        if rerank is not None:
-            relevance = [_sigmoid(s) for s in rerank(f"{question.stem} {text}", lines)]
-        else:
-            stem_terms = set(terms(question.stem))
-            relevance = [len(stem_terms & set(terms(x))) / max(1, len(stem_terms)) for x in lines]
+        # Relevance to the question: the cross-encoder's logit (when there is one) plus how much
+        # of the stem's words the sentence and its section repeat; an option only half named costs.
+        logits = rerank(f"{question.stem} {text}", lines) if rerank is not None else [0.0] * len(lines)
+        scale = STEM_WEIGHT if rerank is not None else 4 * STEM_WEIGHT
         scored = sorted(
-            ((m * r, p, n, line) for (m, p, n, line), r in zip(candidates, relevance, strict=True)),
+            ((logit + scale * _stem_cover(question.stem, x) + 2 * math.log(m), p, n, line)
+             for (m, p, n, line), logit, x in zip(candidates, logits, lines, strict=True)),
             key=lambda c: -c[0],
         )
         best, p, number, line = scored[0]
+        raw[letter] = best
         verdicts.append(OptionVerdict(letter, text, best, [QuizCitation(p.source, number, number, line.strip())]))
-    ranked = sorted(verdicts, key=lambda v: -v.support)
+    top = max(raw.values(), default=0.0)
+    # Support shown as 0-1: the best-supported option near 0.9, others lower by their distance to it.
+    verdicts = [OptionVerdict(v.letter, v.text, _sigmoid(raw[v.letter] - top + 2) if v.letter in raw else 0.0,
+                              v.citations) for v in verdicts]
+    ranked = sorted(verdicts, key=lambda v: -raw.get(v.letter, -math.inf))
     chosen = ranked[: question.pick]
     rest = ranked[question.pick :]
-    weakest = chosen[-1].support
-    runner_up = rest[0].support if rest else 0.0
-    decided = weakest >= SUPPORTED and runner_up < MARGIN * weakest
+    weakest = raw.get(chosen[-1].letter, -math.inf)
+    runner_up = raw.get(rest[0].letter, -math.inf) if rest else -math.inf
+    decided = weakest >= FLOOR and weakest - runner_up >= MARGIN
     if decided:
         letters = sorted(v.letter for v in chosen)
         message = f"The notes support {' and '.join(letters)}."
