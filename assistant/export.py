@@ -35,11 +35,20 @@ def export_csv(items: Sequence[QuizItem], path: Path) -> Path:
         writer.writeheader()
         for item in items:
             c = item.citation
-            writer.writerow({
-                "id": item.id, "kind": item.kind, "question": item.question, "options": " | ".join(item.options),
-                "answer": item.answer, "explanation": item.explanation, "source": c.source,
-                "start_line": c.start_line, "end_line": c.end_line, "quote": c.quote,
-            })
+            writer.writerow(
+                {
+                    "id": item.id,
+                    "kind": item.kind,
+                    "question": item.question,
+                    "options": " | ".join(item.options),
+                    "answer": item.answer,
+                    "explanation": item.explanation,
+                    "source": c.source,
+                    "start_line": c.start_line,
+                    "end_line": c.end_line,
+                    "quote": c.quote,
+                }
+            )
     return path
 
 
@@ -56,15 +65,23 @@ def export_apkg(items: Sequence[QuizItem], path: Path, deck_name: str = "Study n
     import genanki
 
     model = genanki.Model(
-        _stable_id(MODEL_NAME), MODEL_NAME,
-        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Explanation"}, {"name": "Citation"},
-                {"name": "Quote"}],
-        templates=[{
-            "name": "Card 1",
-            "qfmt": "{{Question}}",
-            "afmt": "{{FrontSide}}<hr id='answer'><b>{{Answer}}</b><p>{{Explanation}}</p>"
-                    "<p class='cite'>{{Citation}}</p><blockquote>{{Quote}}</blockquote>",
-        }],
+        _stable_id(MODEL_NAME),
+        MODEL_NAME,
+        fields=[
+            {"name": "Question"},
+            {"name": "Answer"},
+            {"name": "Explanation"},
+            {"name": "Citation"},
+            {"name": "Quote"},
+        ],
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Question}}",
+                "afmt": "{{FrontSide}}<hr id='answer'><b>{{Answer}}</b><p>{{Explanation}}</p>"
+                "<p class='cite'>{{Citation}}</p><blockquote>{{Quote}}</blockquote>",
+            }
+        ],
         css=".card{font-family:sans-serif;font-size:18px;text-align:left}.cite{color:#555;font-size:14px}",
     )
     deck = genanki.Deck(_stable_id(f"deck:{deck_name}"), deck_name)
@@ -72,8 +89,13 @@ def export_apkg(items: Sequence[QuizItem], path: Path, deck_name: str = "Study n
         c = item.citation
         note = genanki.Note(
             model=model,
-            fields=[_front(item), html.escape(item.answer), html.escape(item.explanation), html.escape(c.ref),
-                    html.escape(c.quote).replace("\n", "<br>")],
+            fields=[
+                _front(item),
+                html.escape(item.answer),
+                html.escape(item.explanation),
+                html.escape(c.ref),
+                html.escape(c.quote).replace("\n", "<br>"),
+            ],
             guid=genanki.guid_for(item.id),
             tags=[item.kind],
         )

@@ -84,10 +84,8 @@ def cloze_matches(item: QuizItem, response: str) -> bool:
 
 def grade(item: QuizItem, response: str) -> GradeResult:
     """Grade one response to ``item``."""
-    if item.kind == "cloze":
-        correct = cloze_matches(item, response)
-    else:
-        correct = option_chosen(item, response) == item.answer
+    cloze = item.kind == "cloze"
+    correct = cloze_matches(item, response) if cloze else option_chosen(item, response) == item.answer
     return GradeResult(item.id, item.question, response.strip(), item.answer, correct, item.explanation, item.citation)
 
 

@@ -20,13 +20,14 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from assistant.quiz_facts import Contrast, Definition, Evidence, FactBook, Limit, ListFact, extract_facts
-from assistant.quiz_text import Quantity, aliases, canon, loose, mentions, same_thing
+from assistant.quiz_text import Quantity, canon, loose, mentions, same_thing
 
 Kind = Literal["mcq", "truefalse", "cloze"]
 KINDS: tuple[Kind, ...] = ("mcq", "truefalse", "cloze")
@@ -86,10 +87,15 @@ class QuizItem:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QuizItem:
         return cls(
-            id=str(data["id"]), kind=str(data["kind"]), question=str(data["question"]),
-            options=tuple(data.get("options", ())), answer=str(data["answer"]),
-            explanation=str(data.get("explanation", "")), citation=QuizCitation(**data["citation"]),
-            section=str(data.get("section", "")), accepted=tuple(data.get("accepted", ())),
+            id=str(data["id"]),
+            kind=str(data["kind"]),
+            question=str(data["question"]),
+            options=tuple(data.get("options", ())),
+            answer=str(data["answer"]),
+            explanation=str(data.get("explanation", "")),
+            citation=QuizCitation(**data["citation"]),
+            section=str(data.get("section", "")),
+            accepted=tuple(data.get("accepted", ())),
         )
 
 
@@ -204,26 +210,46 @@ class _Maker:
             if any(same_thing(d.term, t) for t in seen_terms):
                 continue  # one item per thing, even when the notes define it twice
             seen_terms.append(d.term)
-            out.append(_Source(f"def:{canon(d.term)}", d.evidence.section,
-                               f"{d.evidence.section} {d.term} {d.text}",
-                               lambda kind, rng, d=d: self.definition_item(d, kind, rng)))
+            out.append(
+                _Source(
+                    f"def:{canon(d.term)}",
+                    d.evidence.section,
+                    f"{d.evidence.section} {d.term} {d.text}",
+                    partial(self.definition_item, d),
+                )
+            )
         for lim in self.book.limits:
-            out.append(_Source(f"lim:{lim.evidence.ref}:{lim.quantity.start}", lim.evidence.section,
-                               f"{lim.evidence.section} {lim.topic} {lim.clause}",
-                               lambda kind, rng, lim=lim: self.limit_item(lim, kind, rng)))
+            out.append(
+                _Source(
+                    f"lim:{lim.evidence.ref}:{lim.quantity.start}",
+                    lim.evidence.section,
+                    f"{lim.evidence.section} {lim.topic} {lim.clause}",
+                    partial(self.limit_item, lim),
+                )
+            )
         for lst in self.book.lists:
-            out.append(_Source(f"list:{lst.evidence[0].ref}", lst.evidence[0].section,
-                               f"{lst.evidence[0].section} {lst.topic} {lst.header} {' '.join(lst.items)}",
-                               lambda kind, rng, lst=lst: self.list_item(lst, kind, rng)))
+            out.append(
+                _Source(
+                    f"list:{lst.evidence[0].ref}",
+                    lst.evidence[0].section,
+                    f"{lst.evidence[0].section} {lst.topic} {lst.header} {' '.join(lst.items)}",
+                    partial(self.list_item, lst),
+                )
+            )
         seen_contrasts: list[tuple[str, str]] = []
         for c in self.book.contrasts:
             pair = loose(" ".join(sorted((c.chosen, c.other))))
             if any(p == pair and same_thing(s, c.subject) for s, p in seen_contrasts):
                 continue
             seen_contrasts.append((c.subject, pair))
-            out.append(_Source(f"con:{canon(c.subject)}:{pair}", c.evidence.section,
-                               f"{c.evidence.section} {c.subject} {c.evidence.quote}",
-                               lambda kind, rng, c=c: self.contrast_item(c, kind, rng)))
+            out.append(
+                _Source(
+                    f"con:{canon(c.subject)}:{pair}",
+                    c.evidence.section,
+                    f"{c.evidence.section} {c.subject} {c.evidence.quote}",
+                    partial(self.contrast_item, c),
+                )
+            )
         return out
 
     # -------- definitions
@@ -280,16 +306,31 @@ class _Maker:
 
             others = self._definition_alternatives(d)
             if rng.random() < 0.5 or not others:
-                return _item("truefalse", stated(term), [TRUE, FALSE], TRUE, because, d.evidence,
-                             f"def:{canon(d.term)}")
+                return _item(
+                    "truefalse", stated(term), [TRUE, FALSE], TRUE, because, d.evidence, f"def:{canon(d.term)}"
+                )
             wrong = display(rng.choice(others[:3]))
-            return _item("truefalse", stated(wrong), [TRUE, FALSE], FALSE,
-                         f"False: your notes say this of {term}, not {wrong}. {because}", d.evidence,
-                         f"def:{canon(d.term)}")
+            return _item(
+                "truefalse",
+                stated(wrong),
+                [TRUE, FALSE],
+                FALSE,
+                f"False: your notes say this of {term}, not {wrong}. {because}",
+                d.evidence,
+                f"def:{canon(d.term)}",
+            )
         if _giveaway_words(d.term, d.text):
             return None
-        return _item("cloze", f"Fill in the blank: ____{blank}", [], term, because, d.evidence, f"def:{canon(d.term)}",
-                     accepted=_spellings(d.term))
+        return _item(
+            "cloze",
+            f"Fill in the blank: ____{blank}",
+            [],
+            term,
+            because,
+            d.evidence,
+            f"def:{canon(d.term)}",
+            accepted=_spellings(d.term),
+        )
 
     # -------- limits
     def _limit_alternatives(self, lim: Limit) -> list[Quantity]:
@@ -328,16 +369,30 @@ class _Maker:
             prefix = f"In your notes on {topic}: " if topic else "Your notes say: "
             others = self._limit_alternatives(lim)
             if rng.random() < 0.5 or not others:
-                return _item("truefalse", f"True or false? {prefix}“{_squash(lim.clause)}”", [TRUE, FALSE], TRUE,
-                             because, lim.evidence, f"lim:{lim.evidence.ref}")
+                return _item(
+                    "truefalse",
+                    f"True or false? {prefix}“{_squash(lim.clause)}”",
+                    [TRUE, FALSE],
+                    TRUE,
+                    because,
+                    lim.evidence,
+                    f"lim:{lim.evidence.ref}",
+                )
             wrong = rng.choice(others[:3])
             stated = lim.clause[: q.start] + wrong.text + lim.clause[q.end :]
-            return _item("truefalse", f"True or false? {prefix}“{_squash(stated)}”", [TRUE, FALSE], FALSE,
-                         f"False: the value is {q.text}, not {wrong.text}. {because}", lim.evidence,
-                         f"lim:{lim.evidence.ref}")
+            return _item(
+                "truefalse",
+                f"True or false? {prefix}“{_squash(stated)}”",
+                [TRUE, FALSE],
+                FALSE,
+                f"False: the value is {q.text}, not {wrong.text}. {because}",
+                lim.evidence,
+                f"lim:{lim.evidence.ref}",
+            )
         lead = f"Fill in the blank ({topic})" if topic else "Fill in the blank"
-        return _item("cloze", f"{lead}: {_squash(lim.blanked)}", [], q.text, because, lim.evidence,
-                     f"lim:{lim.evidence.ref}")
+        return _item(
+            "cloze", f"{lead}: {_squash(lim.blanked)}", [], q.text, because, lim.evidence, f"lim:{lim.evidence.ref}"
+        )
 
     # -------- lists
     def _list_alternatives(self, lst: ListFact, answer: str) -> list[str]:
@@ -377,17 +432,39 @@ class _Maker:
         if kind == "truefalse":
             others = self._list_alternatives(lst, item)
             if rng.random() < 0.5 or not others:
-                return _item("truefalse", f"True or false: your notes list {display(item)} under “{header}”.",
-                             [TRUE, FALSE], TRUE, because, ev, key)
+                return _item(
+                    "truefalse",
+                    f"True or false: your notes list {display(item)} under “{header}”.",
+                    [TRUE, FALSE],
+                    TRUE,
+                    because,
+                    ev,
+                    key,
+                )
             wrong = display(rng.choice(others[:3]))
             whole = lst.evidence[-1]  # the header down to the last item: the whole list, to show what is not on it
-            return _item("truefalse", f"True or false: your notes list {wrong} under “{header}”.", [TRUE, FALSE],
-                         FALSE, f"False: {wrong} is not listed there; the list is {', '.join(lst.items)}.", whole, key)
+            return _item(
+                "truefalse",
+                f"True or false: your notes list {wrong} under “{header}”.",
+                [TRUE, FALSE],
+                FALSE,
+                f"False: {wrong} is not listed there; the list is {', '.join(lst.items)}.",
+                whole,
+                key,
+            )
         if len(lst.items) < 3:
             return None  # with two names, one gives the other away
         shown = [("____" if i == index else x) for i, x in enumerate(lst.items)]
-        return _item("cloze", f"Fill in the blank — {header}: {', '.join(shown)}", [], display(item), because, ev, key,
-                     accepted=_spellings(item))
+        return _item(
+            "cloze",
+            f"Fill in the blank — {header}: {', '.join(shown)}",
+            [],
+            display(item),
+            because,
+            ev,
+            key,
+            accepted=_spellings(item),
+        )
 
     # -------- contrasts
     def contrast_item(self, c: Contrast, kind: Kind, rng: random.Random) -> QuizItem | None:
@@ -411,16 +488,35 @@ class _Maker:
             return _item("mcq", question, [first, second], answer, because, c.evidence, key)
         if kind == "truefalse":
             shown = answer if rng.random() < 0.5 else wrong
-            return _item("truefalse", f"True or false: {_contrast_statement(c, subject, shown, tail)}", [TRUE, FALSE],
-                         TRUE if shown == answer else FALSE, because, c.evidence, key)
+            return _item(
+                "truefalse",
+                f"True or false: {_contrast_statement(c, subject, shown, tail)}",
+                [TRUE, FALSE],
+                TRUE if shown == answer else FALSE,
+                because,
+                c.evidence,
+                key,
+            )
         statement = _contrast_statement(c, subject, "____", tail)
-        return _item("cloze", f"Fill in the blank ({first} or {second}): {statement}", [], answer, because, c.evidence,
-                     key, accepted=(c.chosen,))
+        return _item(
+            "cloze",
+            f"Fill in the blank ({first} or {second}): {statement}",
+            [],
+            answer,
+            because,
+            c.evidence,
+            key,
+            accepted=(c.chosen,),
+        )
 
 
 def _contrast_statement(c: Contrast, subject: str, word: str, tail: str) -> str:
     if c.verb:
-        art = f"{_article(word)} " if c.tail and c.verb == "is" and word != "____" else ("a " if c.tail and c.verb == "is" else "")
+        art = (
+            f"{_article(word)} "
+            if c.tail and c.verb == "is" and word != "____"
+            else ("a " if c.tail and c.verb == "is" else "")
+        )
         return f"{subject} {c.verb} {art}{word}{tail}."
     art = f"{_article(word)} " if c.tail and word != "____" else ("a " if c.tail else "")
     return f"{subject} is {art}{word}{tail}."
@@ -465,21 +561,51 @@ def _spellings(name: str) -> tuple[str, ...]:
 MEASURE = r"(?:duration|size|capacity|timeout|period|limit|memory|time|retention|length|interval|delay)"
 LIMIT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<q>min|max)(?:imum)?\s+(?P<attr>[a-z]+)\s+@\s+and\s+.*$", re.I), "What is the {q} {attr}?"),
-    (re.compile(r"^(?:min|max)\w*\s+(?P<attr>[a-z]+)\s+\S+\s+\S+\s+and\s+(?P<q>max|min)\w*\s+@.*$", re.I),
-     "What is the {q} {attr}?"),
-    (re.compile(r"^(?:the\s+)?(?P<q>default|max|maximum|min|minimum)\s+(?P<attr>[a-z][a-z ]{2,40}?)\s*(?:is\s+|of\s+|:\s*|-\s*)?@$",
-                re.I), "What is the {q} {attr}?"),
-    (re.compile(r"^(?:you|we)\s+can\s+(?P<verb>[a-z]+)\s+(?:the\s+)?(?P<attr>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I),
-     "Up to how {how} can you {verb} the {attr}?"),
-    (re.compile(r"^(?P<pre>by default,?\s+)?(?:the\s+)?(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,60}?)\s+is\s+@(?P<post>\s+[a-z].*)?$",
-                re.I), "{pre}what is the {attr}{post}?"),
-    (re.compile(r"^(?P<subj>[a-z][\w ]{2,40}?)\s+can\s+be\s+(?P<verb>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I),
-     "How {how} can {subj} be {verb}?"),
-    (re.compile(r"^(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I), "What is the maximum {attr}?"),
+    (
+        re.compile(r"^(?:min|max)\w*\s+(?P<attr>[a-z]+)\s+\S+\s+\S+\s+and\s+(?P<q>max|min)\w*\s+@.*$", re.I),
+        "What is the {q} {attr}?",
+    ),
+    (
+        re.compile(
+            r"^(?:the\s+)?(?P<q>default|max|maximum|min|minimum)\s+(?P<attr>[a-z][a-z ]{2,40}?)"
+            r"\s*(?:is\s+|of\s+|:\s*|-\s*)?@$",
+            re.I,
+        ),
+        "What is the {q} {attr}?",
+    ),
+    (
+        re.compile(
+            r"^(?:you|we)\s+can\s+(?P<verb>[a-z]+)\s+(?:the\s+)?(?P<attr>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I
+        ),
+        "Up to how {how} can you {verb} the {attr}?",
+    ),
+    (
+        re.compile(
+            r"^(?P<pre>by default,?\s+)?(?:the\s+)?(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,60}?)"
+            r"\s+is\s+@(?P<post>\s+[a-z].*)?$",
+            re.I,
+        ),
+        "{pre}what is the {attr}{post}?",
+    ),
+    (
+        re.compile(
+            r"^(?P<subj>[a-z][\w ]{2,40}?)\s+can\s+be\s+(?P<verb>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I
+        ),
+        "How {how} can {subj} be {verb}?",
+    ),
+    (
+        re.compile(r"^(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I),
+        "What is the maximum {attr}?",
+    ),
     (re.compile(rf"^(?P<attr>[a-z][a-z ]{{2,30}}{MEASURE})\s*[:-]?\s*@$"), "What is the {attr}?"),
-    (re.compile(r"^(?P<subj>[a-z][\w ]{2,50}?)\s+has\s+(?:a\s+)?limit\s+of\s+@$", re.I), "What is the limit of {subj}?"),
-    (re.compile(r"^(?P<subj>[^()]{3,60}?)\s*\(@\s+of\s+(?P<attr>[^()]{3,40})\)$", re.I),
-     "What share of {attr} does {subj} make up?"),
+    (
+        re.compile(r"^(?P<subj>[a-z][\w ]{2,50}?)\s+has\s+(?:a\s+)?limit\s+of\s+@$", re.I),
+        "What is the limit of {subj}?",
+    ),
+    (
+        re.compile(r"^(?P<subj>[^()]{3,60}?)\s*\(@\s+of\s+(?P<attr>[^()]{3,40})\)$", re.I),
+        "What share of {attr} does {subj} make up?",
+    ),
 )
 QUALIFIER = {"max": "maximum", "min": "minimum"}
 HOW = {"time": "long", "size": "large", "percent": "much", "bits": "many bits"}
@@ -502,8 +628,9 @@ def _limit_question(lim: Limit, topic: str) -> str | None:
         if parts.get("post"):
             parts["post"] = " " + parts["post"]
         parts["how"] = HOW.get(q.dimension, "much")
-        question = _sentence(template.format(**{k: parts.get(k, "") for k in ("q", "attr", "pre", "post", "subj",
-                                                                             "verb", "how")}))
+        question = _sentence(
+            template.format(**{k: parts.get(k, "") for k in ("q", "attr", "pre", "post", "subj", "verb", "how")})
+        )
         if topic and not mentions(question, topic) and "{subj} make up" not in template:
             return f"For {topic}, {question[:1].lower()}{question[1:]}"
         return question
@@ -513,12 +640,18 @@ def _limit_question(lim: Limit, topic: str) -> str | None:
 def _list_question(lst: ListFact) -> str:
     header = _squash(lst.header)
     lone = len(header.split()) == 1  # "flavours", "deployments": say whose
-    topic = lst.topic if lone and lst.topic and not mentions(header, lst.topic) and not same_thing(header, lst.topic) else ""
-    verbal = re.search(r"\b(is|are|has|have|provides?|creates?|supports?|gets|includes?|made up of|through)\b", header,
-                       re.IGNORECASE)
+    topic = (
+        lst.topic
+        if lone and lst.topic and not mentions(header, lst.topic) and not same_thing(header, lst.topic)
+        else ""
+    )
+    verbal = re.search(
+        r"\b(is|are|has|have|provides?|creates?|supports?|gets|includes?|made up of|through)\b", header, re.IGNORECASE
+    )
     if verbal:
-        counted = re.sub(r"\b(the following|\d+|two|three|four|five)\b", "which of these", header, count=1,
-                         flags=re.IGNORECASE)
+        counted = re.sub(
+            r"\b(the following|\d+|two|three|four|five)\b", "which of these", header, count=1, flags=re.IGNORECASE
+        )
         question = counted if counted != header else f"{header} which of these"
         return _sentence(f"{question}?")
     last = header.split()[-1].lower()
@@ -528,14 +661,23 @@ def _list_question(lst: ListFact) -> str:
     return _sentence(f"Which of these is listed under {header} in your notes{f' on {topic}' if topic else ''}?")
 
 
-def _item(kind: Kind, question: str, options: Sequence[str], answer: str, explanation: str, ev: Evidence, fact: str,
-          accepted: Sequence[str] = ()) -> QuizItem | None:
+def _item(
+    kind: Kind,
+    question: str,
+    options: Sequence[str],
+    answer: str,
+    explanation: str,
+    ev: Evidence,
+    fact: str,
+    accepted: Sequence[str] = (),
+) -> QuizItem | None:
     question = _squash(question)
     if len(question) > 400:
         return None
     digest = hashlib.sha1(f"{kind}|{question}|{answer}|{ev.ref}".encode()).hexdigest()[:12]
-    return QuizItem(digest, kind, question, tuple(options), answer, explanation, _cite(ev), ev.section,
-                    tuple(accepted), fact)
+    return QuizItem(
+        digest, kind, question, tuple(options), answer, explanation, _cite(ev), ev.section, tuple(accepted), fact
+    )
 
 
 # ---------------------------------------------------------------- the quiz

@@ -72,8 +72,9 @@ def quiz_command(args: argparse.Namespace) -> int:
     try:
         assistant = _assistant(args)
         docs = assistant.chunks()
-        items = generate_quiz(docs, n=args.n, kind=args.kind, topic=args.topic, seed=args.seed,
-                              embeddings=assistant.embeddings)
+        items = generate_quiz(
+            docs, n=args.n, kind=args.kind, topic=args.topic, seed=args.seed, embeddings=assistant.embeddings
+        )
     except (QuizError, StoreError) as exc:
         return _fail(str(exc))
     if args.export:
@@ -97,8 +98,10 @@ def take_quiz(items: list[QuizItem], args: argparse.Namespace, stdin: TextIO, ou
 
     store = ReviewStore.in_data_dir(_settings(args).data_dir)
     right = asked = 0
-    print(f"{len(items)} questions. Answer with a letter, true/false, or the missing words; an empty line skips.",
-          file=out)
+    print(
+        f"{len(items)} questions. Answer with a letter, true/false, or the missing words; an empty line skips.",
+        file=out,
+    )
     for number, item in enumerate(items, 1):
         _show_item(item, number, out)
         given = _ask("   your answer: ", stdin, out)

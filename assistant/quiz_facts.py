@@ -30,8 +30,8 @@ UNDERLINE = re.compile(r"^\s*-{4,}\s*$")
 SEPARATOR_LINE = re.compile(r"^\s*(={5,}|#{3,}|\*{5,})\s*$")
 DEF_LINE = re.compile(
     r"^(?P<lead>\s*(?:#\s*|\d{1,2}[).](?!\d)\s*|[-•*]\s+)?)"
-    r"(?P<term>[A-Za-z$][\w .()&@/'’+$-]{0,60}?)"
-    r"(?P<sep>\s+-{1,2}\s+|\s+-{1,2}\s*$|\s*:\s+|\s*:\s*$|\s+–\s+)"
+    r"(?P<term>[A-Za-z$][\w .()&@/'\u2019+$-]{0,60}?)"
+    r"(?P<sep>\s+-{1,2}\s+|\s+-{1,2}\s*$|\s*:\s+|\s*:\s*$|\s+\u2013\s+)"
     r"(?P<rest>.*)$"
 )
 # "2) Inline policy , its a user specific policy": a numbered item may define with a comma.
@@ -39,13 +39,77 @@ ITEM_DEF = re.compile(r"^(?P<lead>\s*\d{1,2}[).]\s*)(?P<term>[A-Za-z][\w .-]{1,4
 SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.(?:\s+|$|(?=[A-Z][a-z]))|\.\.+\s*|;\s+|\?\s+")
 # Words a term never starts with: these lines are remarks, questions or examples, not definitions.
 NON_TERM_START = frozenset(
-    """for if when how what why where ex eg i we you it its so then and but or with to from by in on at
-    of the this that these those do does que other solution note tasks steps example since because while
-    after before use using create creating""".split()
+    [
+        "for",
+        "if",
+        "when",
+        "how",
+        "what",
+        "why",
+        "where",
+        "ex",
+        "eg",
+        "i",
+        "we",
+        "you",
+        "it",
+        "its",
+        "so",
+        "then",
+        "and",
+        "but",
+        "or",
+        "with",
+        "to",
+        "from",
+        "by",
+        "in",
+        "on",
+        "at",
+        "of",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "do",
+        "does",
+        "que",
+        "other",
+        "solution",
+        "note",
+        "tasks",
+        "steps",
+        "example",
+        "since",
+        "because",
+        "while",
+        "after",
+        "before",
+        "use",
+        "using",
+        "create",
+        "creating",
+    ]
 )
 GENERIC_TERMS = frozenset(
-    """features flavours deployments solution tasks note notes example examples ex options types storage
-    security keys""".split()
+    [
+        "features",
+        "flavours",
+        "deployments",
+        "solution",
+        "tasks",
+        "note",
+        "notes",
+        "example",
+        "examples",
+        "ex",
+        "options",
+        "types",
+        "storage",
+        "security",
+        "keys",
+    ]
 )
 INSTRUCTION = re.compile(
     r"\b(you can|you must|you need|you should|if you|we|our)\b|^(i|when|if|since|because|although|while|under|in|"
@@ -56,16 +120,78 @@ NOT_PROSE = re.compile(r"-->|->|<-|\{|\}|https?://|\$\{|\*\s*\(|\?")
 # Definitions that open with a verb: "creates a visual workflow" (3rd person) or "define cloud
 # infrastructure" (base form, asked as "is used to ...").
 VERB_START = frozenset(
-    """allows analyzes captures collects controls creates defines delivers distributes enables encrypts ensures
-    filters identifies lets loads manages provides routes runs scales sends stores supports tracks uses will
-    doesn’t doesn't cannot can operate act acts places finds""".split()
+    [
+        "allows",
+        "analyzes",
+        "captures",
+        "collects",
+        "controls",
+        "creates",
+        "defines",
+        "delivers",
+        "distributes",
+        "enables",
+        "encrypts",
+        "ensures",
+        "filters",
+        "identifies",
+        "lets",
+        "loads",
+        "manages",
+        "provides",
+        "routes",
+        "runs",
+        "scales",
+        "sends",
+        "stores",
+        "supports",
+        "tracks",
+        "uses",
+        "will",
+        "doesn\u2019t",
+        "doesn't",
+        "cannot",
+        "can",
+        "operate",
+        "act",
+        "acts",
+        "places",
+        "finds",
+    ]
 )
 BASE_VERB_START = frozenset(
-    """analyze collect control create define deliver distribute enable encrypt ensure filter identify load manage
-    provide route run scale send store track place issue deploy""".split()
+    [
+        "analyze",
+        "collect",
+        "control",
+        "create",
+        "define",
+        "deliver",
+        "distribute",
+        "enable",
+        "encrypt",
+        "ensure",
+        "filter",
+        "identify",
+        "load",
+        "manage",
+        "provide",
+        "route",
+        "run",
+        "scale",
+        "send",
+        "store",
+        "track",
+        "place",
+        "issue",
+        "deploy",
+    ]
 )
-LIST_VERB = re.compile(r"\b(is|are|has|have|provides?|creates?|supports?|gets|includes?|uses?|made up of|through|"
-                       r"add|offers?)\b", re.IGNORECASE)
+LIST_VERB = re.compile(
+    r"\b(is|are|has|have|provides?|creates?|supports?|gets|includes?|uses?|made up of|through|"
+    r"add|offers?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -177,8 +303,14 @@ def _lines(docs: Iterable[Document]) -> dict[str, dict[int, _Line]]:
 
 def _evidence(first: _Line, last: _Line, quote: str) -> Evidence:
     meta = first.doc.metadata
-    return Evidence(str(meta.get("source", "")), first.number, last.number, quote, str(meta.get("section", "")),
-                    first.doc.page_content)
+    return Evidence(
+        str(meta.get("source", "")),
+        first.number,
+        last.number,
+        quote,
+        str(meta.get("section", "")),
+        first.doc.page_content,
+    )
 
 
 def _span_text(lines: dict[int, _Line], first: int, last: int) -> str:
@@ -222,11 +354,13 @@ def _first_sentence(text: str, max_words: int = 28) -> str | None:
     start, end = spans[0]
     sentence = text[start:end].strip()
     if len(sentence.split()) > max_words:
-        cut = [m.start() for m in re.finditer(r",\s|\s–\s|\s-\s", sentence) if len(sentence[: m.start()].split()) >= 6]
+        cut = [
+            m.start() for m in re.finditer(r",\s|\s\u2013\s|\s-\s", sentence) if len(sentence[: m.start()].split()) >= 6
+        ]
         if not cut or len(sentence[: cut[0]].split()) > max_words:
             return None
         sentence = sentence[: cut[0]]
-    return sentence.strip(" ,-–")
+    return sentence.strip(" ,-\u2013")
 
 
 def _clean_term(term: str) -> str:
@@ -244,8 +378,8 @@ def _good_term(term: str) -> bool:
 
 
 STATEMENT = re.compile(
-    r"^(?:(?:the|a|an)\s+)?(?P<subj>(?:[\w$@/'’-]+\s+){0,5}?)"
-    r"(?P<verb>is|are|can|cannot|can't|will|has|have|was|were|do|does|doesn’t|doesn't|don't|should|must)\s+",
+    r"^(?:(?:the|a|an)\s+)?(?P<subj>(?:[\w$@/'\u2019-]+\s+){0,5}?)"
+    r"(?P<verb>is|are|can|cannot|can't|will|has|have|was|were|do|does|doesn\u2019t|doesn't|don't|should|must)\s+",
     re.IGNORECASE,
 )
 
@@ -257,14 +391,14 @@ def _strip_term(term: str, text: str) -> str | None:
     skip = 1 if words and words[0].lower() in ("a", "an", "the") else 0
     lead = loose(" ".join(words[skip : skip + len(term_words)])).split()
     if term_words and lead == term_words:
-        rest = words[skip + len(term_words):]
+        rest = words[skip + len(term_words) :]
         if len(rest) > 2 and rest[1].lower() in VERB_START and rest[0].lower() not in VERB_START | BASE_VERB_START:
             rest = rest[1:]  # "A query operation finds ..." -> "finds ..."
         text = " ".join(rest)
     else:
         m = STATEMENT.match(text)
         if m and m.group("subj").strip() and same_thing(m.group("subj"), term):
-            text = text[m.start("verb"):]
+            text = text[m.start("verb") :]
         elif m and m.group("subj").strip() and re.match(r"(?:the|a|an)\s", text, re.IGNORECASE):
             return None  # "A task definition is ...": a sentence about something else
     text = re.sub(r"^(?:is|are|its|it's|it is)\s+", "", text, flags=re.IGNORECASE)
@@ -279,7 +413,7 @@ def _definition_text(term: str, rest: str) -> str | None:
     stripped = _strip_term(term, sentence)
     if stripped is None:
         return None
-    text = stripped.strip(" ,-–:")
+    text = stripped.strip(" ,-\u2013:")
     words = [w for w in text.split() if re.search(r"\w", w)]
     if not 3 <= len(words) <= 30 or len(text) < 12 or NOT_PROSE.search(text) or INSTRUCTION.search(text):
         return None
@@ -291,16 +425,20 @@ def _definition_text(term: str, rest: str) -> str | None:
     return text
 
 
-PLURAL_HEAD = re.compile(r"\b(types|options|services|policies|classes|kinds|strategies|tools|apis|methods|modes)\b",
-                         re.IGNORECASE)
+PLURAL_HEAD = re.compile(
+    r"\b(types|options|services|policies|classes|kinds|strategies|tools|apis|methods|modes)\b", re.IGNORECASE
+)
 
 
 def _list_header(header: str, items: list[str]) -> bool:
     """A line 'header - a, b, c' lists names when its header names a plural kind of thing."""
     last = header.split()[-1].lower()
     plural = bool(PLURAL_HEAD.search(header)) or (len(last) > 3 and last.endswith("s") and not last.endswith("ss"))
-    return plural and not re.search(r"\d", header) and not any(re.search(r"[%_]", i) for i in items) and all(
-        i.split()[0].lower() not in {"to", "for", "which", "new", "old", "across", "need", "ex"} for i in items
+    return (
+        plural
+        and not re.search(r"\d", header)
+        and not any(re.search(r"[%_]", i) for i in items)
+        and all(i.split()[0].lower() not in {"to", "for", "which", "new", "old", "across", "need", "ex"} for i in items)
     )
 
 
@@ -351,7 +489,12 @@ class _Extractor:
                 if ":" in m.group("sep"):
                     continue  # "Retention periods:" heads what follows; it defines nothing
                 nxt = lines.get(number + 1)
-                if nxt is None or nxt.doc is not line.doc or DEF_LINE.match(nxt.text) or NUMBERED_OR_BULLET.match(nxt.text):
+                if (
+                    nxt is None
+                    or nxt.doc is not line.doc
+                    or DEF_LINE.match(nxt.text)
+                    or NUMBERED_OR_BULLET.match(nxt.text)
+                ):
                     continue
                 rest, last = nxt.text, nxt
             text = _definition_text(term, rest)
@@ -369,11 +512,18 @@ class _Extractor:
 
     def _add_inline_list(self, line: _Line, term: str, m: re.Match[str], items: list[str]) -> None:
         header = re.sub(r"\s+(are|is|include|includes)$", "", term, flags=re.IGNORECASE)
-        quote = line.text[m.start("term"):].rstrip()
+        quote = line.text[m.start("term") :].rstrip()
         ev = _evidence(line, line, quote)
         topic = topic_of(ev.section)
-        self.book.lists.append(ListFact(header, tuple(items), tuple(ev for _ in items), topic,
-                                        f"inline:{ev.source}:{ev.section.split('>')[0].strip()}"))
+        self.book.lists.append(
+            ListFact(
+                header,
+                tuple(items),
+                tuple(ev for _ in items),
+                topic,
+                f"inline:{ev.source}:{ev.section.split('>')[0].strip()}",
+            )
+        )
 
     # ---- block lists: a header line over numbered, bulleted or short plain item lines
     def _block_lists(self, lines: dict[int, _Line]) -> None:
@@ -404,7 +554,9 @@ class _Extractor:
                     break
                 items.append((item, lines[n]))
                 n += 1
-            plain_ok = header_line.text.rstrip().endswith((":", "-")) or UNDERLINE.match(lines.get(number + 1, header_line).text)
+            plain_ok = header_line.text.rstrip().endswith((":", "-")) or UNDERLINE.match(
+                lines.get(number + 1, header_line).text
+            )
             if len(items) < 2 or (not bulleted and not plain_ok):
                 continue
             names = [name for name, _ in items]
@@ -416,8 +568,15 @@ class _Extractor:
             )
             section = evidence[0].section
             layout = "bullet" if bulleted else "plain"
-            self.book.lists.append(ListFact(header, tuple(names), evidence, topic_of(section),
-                                            f"block:{evidence[0].source}:{section.split('>')[0].strip()}:{layout}"))
+            self.book.lists.append(
+                ListFact(
+                    header,
+                    tuple(names),
+                    evidence,
+                    topic_of(section),
+                    f"block:{evidence[0].source}:{section.split('>')[0].strip()}:{layout}",
+                )
+            )
 
     @staticmethod
     def _header(text: str) -> str | None:
@@ -448,7 +607,7 @@ class _Extractor:
             return None
         head = m.group("head").strip(" .-*")
         words = head.split()
-        if not 1 <= len(words) <= 6 or not re.fullmatch(r"[\w\s/&'’+.-]+", head):
+        if not 1 <= len(words) <= 6 or not re.fullmatch(r"[\w\s/&'\u2019+.-]+", head):
             return None
         if not marked and len(body.split()) > 8:
             return None
@@ -477,17 +636,19 @@ class _Extractor:
                     seen.append(q)
                     if any(o is not q and o.same_value(q) for o in in_clause):
                         continue  # "0 to 900 seconds, 15 min": one gives the other away
-                    if re.match(r"\s*\(", clause[q.end:]) and find_quantities(clause[q.end:q.end + 25]):
+                    if re.match(r"\s*\(", clause[q.end :]) and find_quantities(clause[q.end : q.end + 25]):
                         continue
-                    if re.search(r"[<>]\s*$", clause[:q.start]) or (
-                        clause[:q.start].rstrip().endswith("(") and find_quantities(clause[:q.start])
+                    if re.search(r"[<>]\s*$", clause[: q.start]) or (
+                        clause[: q.start].rstrip().endswith("(") and find_quantities(clause[: q.start])
                     ):
                         continue
-                    context = re.sub(r"[^A-Za-z]+", " ", clause[: q.start] + " " + clause[q.end:]).split()
+                    context = re.sub(r"[^A-Za-z]+", " ", clause[: q.start] + " " + clause[q.end :]).split()
                     if len(context) < 2:
                         continue
                     ev = _evidence(line, line, clause)
-                    self.book.limits.append(Limit(q, clause, self._topic(lines, line, clause), ev, chunk_quantities[key]))
+                    self.book.limits.append(
+                        Limit(q, clause, self._topic(lines, line, clause), ev, chunk_quantities[key])
+                    )
 
     def _topic(self, lines: dict[int, _Line], line: _Line, clause: str) -> str:
         """What a line is about: the term it defines, else its section's topic when that topic opened
@@ -501,8 +662,15 @@ class _Extractor:
             return ""
         outer = short_name(parts[0]) if len(parts[0].split()) <= 5 else ""
         inner = parts[-1]
-        phrase = re.match(r"(where|how|what|why|when|if|for|all|the|to)\b", inner, re.IGNORECASE) or len(inner.split()) > 4
-        if len(parts) > 1 and not (own and same_thing(own, inner)) and inner.lower() not in GENERIC_TERMS and not phrase:
+        phrase = (
+            re.match(r"(where|how|what|why|when|if|for|all|the|to)\b", inner, re.IGNORECASE) or len(inner.split()) > 4
+        )
+        if (
+            len(parts) > 1
+            and not (own and same_thing(own, inner))
+            and inner.lower() not in GENERIC_TERMS
+            and not phrase
+        ):
             for n in range(line.number, line.number - 16, -1):
                 opener = lines.get(n)
                 if opener is None or (n - 1 in lines and n != line.number and not opener.text.lstrip().startswith("#")):
@@ -558,12 +726,16 @@ def _contrast(sentence: str, def_term: str, line: _Line, topic: str) -> Contrast
             continue
         word, other, m, _ = positive[0]
         before = sentence[: m.start()].rstrip()
-        vm = re.search(r"^(?P<subj>.*?)\s*\b(?P<verb>is|are|only supports|supports|support|provides|provide)"
-                       r"(?:\s+(?:a|an))?$", before, re.IGNORECASE)
+        vm = re.search(
+            r"^(?P<subj>.*?)\s*\b(?P<verb>is|are|only supports|supports|support|provides|provide)"
+            r"(?:\s+(?:a|an))?$",
+            before,
+            re.IGNORECASE,
+        )
         if vm:
             subject = LEAD_CONNECTIVE.sub("", ITEM_MARK.sub("", vm.group("subj")).strip(" ,-"))
             verb = vm.group("verb").lower()
-        elif not before.strip(" ,-:") and (def_term or re.match(r",?\s*(and\s+)?not\b", sentence[m.end():])):
+        elif not before.strip(" ,-:") and (def_term or re.match(r",?\s*(and\s+)?not\b", sentence[m.end() :])):
             subject, verb = "", ""
         else:
             continue
@@ -577,8 +749,12 @@ def _contrast(sentence: str, def_term: str, line: _Line, topic: str) -> Contrast
             continue
         if same_thing(subject, word) or same_thing(subject, other):
             continue
-        tail_m = re.match(r"\s+([A-Za-z][\w-]*)", sentence[m.end():])
-        tail = tail_m.group(1) if tail_m and tail_m.group(1).lower() not in {"and", "or", "i", "not", "but", "so", "ie"} else ""
+        tail_m = re.match(r"\s+([A-Za-z][\w-]*)", sentence[m.end() :])
+        tail = (
+            tail_m.group(1)
+            if tail_m and tail_m.group(1).lower() not in {"and", "or", "i", "not", "but", "so", "ie"}
+            else ""
+        )
         quote = sentence.strip()
         return Contrast(subject, verb, m.group(), other, tail, _evidence(line, line, quote))
     return None

@@ -131,8 +131,10 @@ class ReviewStore:
             rating = Rating.Good if correct else Rating.Again
             card, _ = self.scheduler.review_card(current.card, rating, now)
             self._put(db, current.item, card, now)
-            db.execute("INSERT INTO reviews (item_id, rating, reviewed_at) VALUES (?, ?, ?)",
-                       (item_id, int(rating), now.isoformat()))
+            db.execute(
+                "INSERT INTO reviews (item_id, rating, reviewed_at) VALUES (?, ?, ?)",
+                (item_id, int(rating), now.isoformat()),
+            )
             return ReviewCard(current.item, card)
 
     def due(self, now: dt.datetime | None = None, limit: int | None = None) -> list[ReviewCard]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.quiz import QuizCitation
-from assistant.quiz_text import find_quantities
 from assistant.quiz_facts import sentence_spans
+from assistant.quiz_text import find_quantities
 from assistant.text import WORD, terms
 from assistant.types import Passage
 
@@ -68,8 +68,12 @@ class ExamAnswer:
             "answer": self.chosen,
             "message": self.message,
             "options": [
-                {"letter": v.letter, "text": v.text, "support": round(v.support, 3),
-                 "citations": [c.__dict__ for c in v.citations]}
+                {
+                    "letter": v.letter,
+                    "text": v.text,
+                    "support": round(v.support, 3),
+                    "citations": [c.__dict__ for c in v.citations],
+                }
                 for v in self.verdicts
             ],
         }
@@ -111,8 +115,9 @@ def _match(option: str, stem: str, section: str, line: str) -> float:
     """How much of what sets the option apart (its terms not in the stem, or its quantity) ``line`` states."""
     quantities = find_quantities(option)
     if quantities:
-        in_line = find_quantities(line)
-        return 1.0 if all(any(q.same_value(x) and q.is_range == x.is_range for x in in_line) for q in quantities) else 0.0
+        stated = find_quantities(line)
+        found = all(any(q.same_value(x) and q.is_range == x.is_range for x in stated) for q in quantities)
+        return 1.0 if found else 0.0
     stem_terms = set(terms(stem))
     wanted = [t for t in dict.fromkeys(terms(option)) if t not in GENERIC and t not in stem_terms]
     echo = 1.0 if wanted else 0.5  # an option that only repeats the question's words proves little
@@ -131,7 +136,7 @@ NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "dont", "doesn
 
 def _denied(line: str, wanted: list[str]) -> bool:
     """True when the line names the option only to deny it ('... and not resource based policies')."""
-    words = WORD.findall(line.lower().replace("’", "").replace("'", ""))
+    words = WORD.findall(line.lower().replace("\u2019", "").replace("'", ""))
     stems = [terms(w)[0] if terms(w) else "" for w in words]
     present = [t for t in wanted if t in stems]
     if not present:
@@ -180,8 +185,10 @@ def solve(
         logits = rerank(f"{question.stem} {text}", lines) if rerank is not None else [0.0] * len(lines)
         scale = STEM_WEIGHT if rerank is not None else 4 * STEM_WEIGHT
         scored = sorted(
-            ((logit + scale * _stem_cover(question.stem, x) + 2 * math.log(m), p, n, line)
-             for (m, p, n, line), logit, x in zip(candidates, logits, lines, strict=True)),
+            (
+                (logit + scale * _stem_cover(question.stem, x) + 2 * math.log(m), p, n, line)
+                for (m, p, n, line), logit, x in zip(candidates, logits, lines, strict=True)
+            ),
             key=lambda c: -c[0],
         )
         best, p, number, line = scored[0]
@@ -189,8 +196,10 @@ def solve(
         verdicts.append(OptionVerdict(letter, text, best, [QuizCitation(p.source, number, number, line.strip())]))
     top = max(raw.values(), default=0.0)
     # Support shown as 0-1: the best-supported option near 0.9, others lower by their distance to it.
-    verdicts = [OptionVerdict(v.letter, v.text, _sigmoid(raw[v.letter] - top + 2) if v.letter in raw else 0.0,
-                              v.citations) for v in verdicts]
+    verdicts = [
+        OptionVerdict(v.letter, v.text, _sigmoid(raw[v.letter] - top + 2) if v.letter in raw else 0.0, v.citations)
+        for v in verdicts
+    ]
     ranked = sorted(verdicts, key=lambda v: -raw.get(v.letter, -math.inf))
     chosen = ranked[: question.pick]
     rest = ranked[question.pick :]

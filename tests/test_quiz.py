@@ -79,8 +79,11 @@ def test_every_answer_is_stated_by_its_cited_lines(quiz: list[QuizItem]) -> None
             assert states(quote, item.answer), (item.question, item.answer, quote)
         elif item.answer == "True":
             # A true statement is the notes' own words: most of its content words are in the quote.
-            words = [w for w in loose(item.question).split() if len(w) > 3 and w not in
-                     {"true", "false", "your", "note", "describe", "list", "under", "used"}]
+            words = [
+                w
+                for w in loose(item.question).split()
+                if len(w) > 3 and w not in {"true", "false", "your", "note", "describe", "list", "under", "used"}
+            ]
             shared = sum(f" {w} " in f" {loose(quote)} " for w in words)
             assert shared >= 0.6 * len(words), (item.question, quote)
         else:
@@ -106,7 +109,9 @@ def test_distractors_are_wrong_and_never_the_answer_in_other_words(quiz: list[Qu
             if len(item.options) == 4:
                 # Nor is a distractor what the cited lines themselves say.
                 assert not states(item.citation.quote, option) and not mentions(item.citation.quote, option), (
-                    option, item.citation.quote)
+                    option,
+                    item.citation.quote,
+                )
 
 
 def test_no_duplicate_items_and_at_least_fifteen_sections(quiz: list[QuizItem]) -> None:
@@ -181,15 +186,20 @@ def test_grading_mcq_and_true_false_exactly(quiz: list[QuizItem]) -> None:
     assert grade(mcq, mcq.answer.upper()).correct
     assert not grade(mcq, wrong).correct and not grade(mcq, "").correct and not grade(mcq, "Z").correct
     tf = next(i for i in quiz if i.kind == "truefalse")
-    right, other = (("t", "false") if tf.answer == "True" else ("F", "true"))
+    right, other = ("t", "false") if tf.answer == "True" else ("F", "true")
     assert grade(tf, right).correct and not grade(tf, other).correct
 
 
 def test_grading_cloze_tolerates_case_spacing_punctuation_and_plurals(quiz: list[QuizItem]) -> None:
     cloze = [i for i in quiz if i.kind == "cloze"]
     word = next(i for i in cloze if not find_quantities(i.answer) and len(i.answer.split()) >= 2)
-    variants = [word.answer.upper(), f"  {word.answer.lower()}. ", word.answer.replace(" ", "  "),
-                word.answer + "s", word.answer.replace(" ", "-")]
+    variants = [
+        word.answer.upper(),
+        f"  {word.answer.lower()}. ",
+        word.answer.replace(" ", "  "),
+        word.answer + "s",
+        word.answer.replace(" ", "-"),
+    ]
     assert all(grade(word, v).correct for v in variants), variants
     assert not grade(word, "something else entirely").correct
     number = next(i for i in cloze if find_quantities(i.answer) and not find_quantities(i.answer)[0].is_range)
@@ -209,7 +219,9 @@ def test_grade_quiz_scores_and_explains_with_citations(quiz: list[QuizItem]) -> 
 # ---------------------------------------------------------------- export
 
 
-def test_anki_deck_is_a_sqlite_zip_with_one_card_per_item_citing_its_lines(quiz: list[QuizItem], tmp_path: Path) -> None:
+def test_anki_deck_is_a_sqlite_zip_with_one_card_per_item_citing_its_lines(
+    quiz: list[QuizItem], tmp_path: Path
+) -> None:
     items = quiz[:25]
     path = export_apkg(items, tmp_path / "quiz.apkg")
     with zipfile.ZipFile(path) as package:

@@ -14,8 +14,15 @@ NOW = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def item(n: int) -> QuizItem:
-    return QuizItem(f"item{n}", "truefalse", f"True or false: statement {n}.", ("True", "False"), "False",
-                    "Your notes say otherwise.", QuizCitation("corpus/notes.txt", n, n, f"line {n}"))
+    return QuizItem(
+        f"item{n}",
+        "truefalse",
+        f"True or false: statement {n}.",
+        ("True", "False"),
+        "False",
+        "Your notes say otherwise.",
+        QuizCitation("corpus/notes.txt", n, n, f"line {n}"),
+    )
 
 
 @pytest.fixture

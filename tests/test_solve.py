@@ -8,6 +8,7 @@ import io
 import json
 import sqlite3
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,62 +22,102 @@ from ingest.store import LazyEmbeddings, open_store
 from tests.conftest import NOTES_FILE
 
 EXAM = [
-    ("""A developer must make sure that duplicates are never introduced into an Amazon SQS queue and that each
+    (
+        """A developer must make sure that duplicates are never introduced into an Amazon SQS queue and that each
 message is delivered once. Which queue type should the developer create?
 A. Standard queue
 B. FIFO queue
 C. Dead-letter queue
-D. Delay queue""", ["B"], 147),
-    ("""An application must publish each event once and have copies delivered to many subscribers at the same
+D. Delay queue""",
+        ["B"],
+        147,
+    ),
+    (
+        """An application must publish each event once and have copies delivered to many subscribers at the same
 time (one-to-many, pub/sub). Which AWS service fits this pattern?
 A. Amazon SQS
 B. Amazon SNS
 C. AWS Step Functions
-D. Amazon Kinesis Data Firehose""", ["B"], 129),
-    ("""What is the largest message size that Amazon SQS accepts without using the extended client library?
+D. Amazon Kinesis Data Firehose""",
+        ["B"],
+        129,
+    ),
+    (
+        """What is the largest message size that Amazon SQS accepts without using the extended client library?
 A. 64 KB
 B. 256 KB
 C. 1 MB
-D. 10 MB""", ["B"], 141),
-    ("""What is the maximum time a single AWS Lambda function invocation can run?
+D. 10 MB""",
+        ["B"],
+        141,
+    ),
+    (
+        """What is the maximum time a single AWS Lambda function invocation can run?
 A) 5 minutes
 B) 15 minutes
 C) 30 minutes
-D) 1 hour""", ["B"], 890),
-    ("""By default, how long does Amazon SQS keep a message in a queue (the default retention period)?
+D) 1 hour""",
+        ["B"],
+        890,
+    ),
+    (
+        """By default, how long does Amazon SQS keep a message in a queue (the default retention period)?
 A. 1 day
 B. 4 days
 C. 7 days
-D. 14 days""", ["B"], 142),
-    ("""Which of the following is stateful, so that the return traffic of an allowed inbound request is
+D. 14 days""",
+        ["B"],
+        142,
+    ),
+    (
+        """Which of the following is stateful, so that the return traffic of an allowed inbound request is
 automatically allowed out?
 (A) Network ACL
 (B) Security group
 (C) Route table
-(D) Internet gateway""", ["B"], 373),
-    ("""Which kind of policy does Amazon DynamoDB support for controlling access to its tables?
+(D) Internet gateway""",
+        ["B"],
+        373,
+    ),
+    (
+        """Which kind of policy does Amazon DynamoDB support for controlling access to its tables?
 A. Identity-based policies
 B. Resource-based policies
 C. Bucket policies
-D. Service control policies""", ["A"], 643),
-    ("""An Amazon API Gateway API receives more than 5,000 concurrent requests. Which HTTP status code do
+D. Service control policies""",
+        ["A"],
+        643,
+    ),
+    (
+        """An Amazon API Gateway API receives more than 5,000 concurrent requests. Which HTTP status code do
 clients get for the requests over the limit?
 A. 400
 B. 429
 C. 500
-D. 503""", ["B"], 822),
-    ("""Which of the following are deployment policies of AWS Elastic Beanstalk? (Select TWO.)
+D. 503""",
+        ["B"],
+        822,
+    ),
+    (
+        """Which of the following are deployment policies of AWS Elastic Beanstalk? (Select TWO.)
 A. Rolling with additional batch
 B. Spread
 C. Immutable
 D. Binpack
-E. Lazy loading""", ["A", "C"], 917),
-    ("""A developer must encrypt a 10 MB file with AWS KMS, but the KMS encrypt API call is limited to 4 KB.
+E. Lazy loading""",
+        ["A", "C"],
+        917,
+    ),
+    (
+        """A developer must encrypt a 10 MB file with AWS KMS, but the KMS encrypt API call is limited to 4 KB.
 Which API helps the developer use envelope encryption?
 A. Encrypt
 B. GenerateDataKey
 C. ReEncrypt
-D. CreateAlias""", ["B"], 754),
+D. CreateAlias""",
+        ["B"],
+        754,
+    ),
 ]
 NOT_IN_NOTES = [
     """Which AWS service runs managed Apache Airflow workflows?
@@ -127,7 +168,7 @@ def test_unreadable_questions_get_clear_errors(text: str) -> None:
 def test_exam_questions_answered_from_the_notes_with_citations(
     assistant: Assistant, text: str, expected: list[str], line: int
 ) -> None:
-    answer = solve(parse_exam_question(text), assistant.retrieve, assistant.reranker.scores)
+    answer = solve(parse_exam_question(text), assistant.retrieve, reranker(assistant))
     assert answer.decided and answer.chosen == expected, answer.message
     for verdict in answer.verdicts:
         if verdict.letter in expected:
@@ -139,15 +180,22 @@ def test_exam_questions_answered_from_the_notes_with_citations(
 
 @pytest.mark.parametrize("text", NOT_IN_NOTES)
 def test_questions_the_notes_do_not_cover_are_not_decided(assistant: Assistant, text: str) -> None:
-    answer = solve(parse_exam_question(text), assistant.retrieve, assistant.reranker.scores)
+    answer = solve(parse_exam_question(text), assistant.retrieve, reranker(assistant))
     assert not answer.decided and answer.chosen == []
     assert "do not decide" in answer.message
+
+
+def reranker(assistant: Assistant) -> Callable[[str, list[str]], list[float]]:
+    assert assistant.reranker is not None, "exam mode is tested with the bundled cross-encoder"
+    return assistant.reranker.scores
 
 
 # ---------------------------------------------------------------- the commands
 
 
-def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str = "") -> tuple[int, str, str]:
+def run(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str = ""
+) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser(prog="python -m assistant")
     add_quiz_commands(parser.add_subparsers(dest="command", required=True))
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
@@ -199,7 +247,9 @@ def test_solve_command_and_bad_input(
     result = json.loads(out)
     assert code == 0 and result["decided"] and result["answer"] == ["B"]
     code, out, _ = run(["solve", *data], monkeypatch, capsys, stdin=EXAM[2][0])
-    assert code == 0 and out.startswith("The notes support B.") and "corpus/aws-developer-associate-notes.txt:141" in out
+    assert (
+        code == 0 and out.startswith("The notes support B.") and "corpus/aws-developer-associate-notes.txt:141" in out
+    )
     code, _, err = run(["solve", *data], monkeypatch, capsys, stdin="What is SQS?")
     assert code == 2 and "fewer than two options" in err
     code, _, err = run(["quiz", "--topic", "photosynthesis in ferns", *data], monkeypatch, capsys)
