@@ -41,7 +41,7 @@ class Scored:
         return Citation(
             source=str(self.doc.metadata["source"]),
             start_line=self.line,
-            end_line=self.line,
+            end_line=self.line + self.segment.last_line - self.segment.line,
             quote=self.segment.text,
             score=round(self.score, 4),
         )

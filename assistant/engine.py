@@ -24,7 +24,7 @@ from assistant.text import terms
 from assistant.types import Answer, Citation, Passage
 from ingest.errors import StoreError
 from ingest.settings import Settings
-from ingest.store import LazyEmbeddings, open_store
+from ingest.store import LazyEmbeddings, embeddings_for, open_store
 
 MAX_QUESTION_CHARS = 2000
 SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
@@ -55,7 +55,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, embeddings: LazyEmbeddings | None = None) -> None:
         self.settings = settings or Settings()
-        self.embeddings = embeddings or LazyEmbeddings(self.settings.embedding_model, self.settings.embed_batch_size)
+        self.embeddings = embeddings or embeddings_for(self.settings)
         self.store = open_store(self.settings, self.embeddings, create=False)
         self.retriever = NotesRetriever(store=self.store, k=self.settings.top_k)
         self.reranker = Reranker() if self.settings.reranker else None
@@ -117,7 +117,7 @@ class Assistant:
                 resolved_question=resolved,
             )
         sentences, support = pick_answer(scored)
-        text = " ".join(f"{s.segment.text} [{i}]" for i, s in enumerate(sentences, 1))
+        text = " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(sentences, 1))
         return Answer(
             question=question,
             text=text,

@@ -49,20 +49,34 @@ def terms(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Segment:
-    """A sentence (or a clause of a long one) at ``line`` (0-based in its text), chars [start, end)."""
+    """A statement from ``line`` to ``last`` (0-based lines of its text): chars [start, end) of a
+    one-line statement, or from ``start`` in its first line to ``end`` in its last."""
 
     line: int
     start: int
     end: int
     text: str
+    last: int = -1
+
+    @property
+    def last_line(self) -> int:
+        return self.line if self.last < 0 else self.last
+
+
+LEAD_IN = re.compile(r"(:|\s-|\u2013|\?)\s*$")  # "trusted entity :", "SNS -": a list or definition follows
 
 
 def segments(text: str, max_chars: int = 260) -> Iterator[Segment]:
     """Statements of ``text``: each line up to ``max_chars``, else its sentences, and a sentence
     longer than ``max_chars`` cut into clause windows at commas and parentheses. Each segment's
     text is a verbatim slice of its line."""
-    for number, line in enumerate(text.split("\n")):
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
         stripped = line.strip()
+        lead_in = _with_followers(lines, number, max_chars) if LEAD_IN.search(stripped) else None
+        if lead_in is not None:
+            yield lead_in
+            continue
         if len(stripped) <= max_chars:
             # A short line is one statement in notes, even when it holds several "sentences".
             if WORD.search(stripped.lower()) and len(stripped) >= 2:
@@ -79,6 +93,24 @@ def segments(text: str, max_chars: int = 260) -> Iterator[Segment]:
                 yield Segment(number, start, end, line[start:end])
                 continue
             yield from _windows(number, line, start, end, max_chars)
+
+
+def _with_followers(lines: list[str], number: int, max_chars: int) -> Segment | None:
+    """A lead-in line ("trusted entity :") joined with the lines that complete it."""
+    stripped = lines[number].strip()
+    last = number
+    size = len(stripped)
+    while last + 1 < len(lines) and lines[last + 1].strip() and not set(lines[last + 1].strip()) <= set("-=#*"):
+        if size + len(lines[last + 1].strip()) + 1 > max_chars:
+            break
+        last += 1
+        size += len(lines[last].strip()) + 1
+    if last == number:
+        return None
+    start = lines[number].index(stripped)
+    end = len(lines[last].rstrip())
+    text = "\n".join([lines[number][start:], *lines[number + 1 : last], lines[last][:end]])
+    return Segment(number, start, end, text, last)
 
 
 def _windows(number: int, line: str, start: int, end: int, max_chars: int) -> Iterator[Segment]:

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     chunk_min_chars: int = Field(200, ge=0, description="A chunk holds this much before a new topic cuts it.")
     max_file_mb: float = Field(20.0, gt=0, description="Larger note files are refused.")
     embed_batch_size: int = Field(32, ge=1, description="Sentences per embedding batch.")
+    torch_threads: int = Field(
+        1,
+        ge=0,
+        description="CPU threads for the embedding model (0: torch's default). One is fastest on a busy "
+        "machine: torch's threads spin-wait for each other and lose up to 10x when the cores are shared.",
+    )
     top_k: int = Field(8, ge=1, description="Passages retrieved per question.")
     reranker: bool = Field(
         True, description="Rerank the best answer sentences with the bundled cross-encoder (slower, more accurate)."

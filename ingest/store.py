@@ -42,9 +42,10 @@ class LazyEmbeddings(Embeddings):
     """Sentence-transformers embeddings loaded on first use, so that runs that embed nothing
     (a re-ingest of unchanged notes) never pay the model's import and load time."""
 
-    def __init__(self, name: str, batch_size: int = 32) -> None:
+    def __init__(self, name: str, batch_size: int = 32, threads: int = 1) -> None:
         self.name = name
         self.batch_size = batch_size
+        self.threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -52,7 +53,11 @@ class LazyEmbeddings(Embeddings):
     def model(self) -> Any:
         with self._lock:
             if self._model is None:
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                if self.threads:
+                    torch.set_num_threads(self.threads)
 
                 self._model = SentenceTransformer(model_path(self.name), device="cpu")
             return self._model
@@ -68,6 +73,10 @@ class LazyEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0]
+
+
+def embeddings_for(settings: Settings) -> LazyEmbeddings:
+    return LazyEmbeddings(settings.embedding_model, settings.embed_batch_size, settings.torch_threads)
 
 
 def embedding_text(doc: Document) -> str:
@@ -143,7 +152,7 @@ def open_store(settings: Settings, embeddings: Embeddings | None = None, create:
             raise StoreError(f"no index yet in {where}: run `python -m ingest` first")
     store = NotesVectorStore(
         collection_name=settings.collection,
-        embedding_function=embeddings or LazyEmbeddings(settings.embedding_model, settings.embed_batch_size),
+        embedding_function=embeddings or embeddings_for(settings),
         client=client,
         collection_metadata={MODEL_KEY: settings.embedding_model},
         collection_configuration={"hnsw": {"space": "cosine"}},
