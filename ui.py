@@ -67,9 +67,9 @@ class Workspace:
     """What the app holds once per process: the settings, the assistant (store, keyword index, models),
     the review store. Ingests are serialized; answering runs alongside them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, embeddings: LazyEmbeddings | None = None) -> None:
         self.settings = settings
-        self.embeddings = LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
+        self.embeddings = embeddings or LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
         self.reviews = ReviewStore.in_data_dir(settings.data_dir)
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
@@ -352,8 +352,9 @@ def build_app(ws: Workspace) -> gr.Blocks:
                                 show_progress="minimal")
                 chips.change(lambda ref: show_context(ws, ref), chips, context, api_visibility="private",
                              concurrency_limit=None)
-                clear.click(lambda: ([], [], gr.Radio(choices=[], visible=False), "", "", "", ""), None,
-                            [*outputs, context], api_visibility="private")
+                fresh = [[], [], gr.Radio(choices=[], visible=False), "", "", "", ""]
+                clear.click(lambda: fresh, None, [*outputs, context], api_visibility="private")
+                chatbot.clear(lambda: fresh[1:], None, [*outputs[1:], context], api_visibility="private")
 
             with gr.Tab("Quiz", id="quiz"):
                 quiz_state = gr.State({})

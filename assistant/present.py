@@ -1,10 +1,10 @@
-"""How answers, citations and graded quiz items read on screen (Markdown and small HTML blocks).
+r"""How answers, citations and graded quiz items read on screen (Markdown and small HTML blocks).
 
 >>> from assistant.types import Answer, Citation
 >>> cite = Citation("corpus/notes.txt", 141, 142, "30 seconds default", 1.0)
 >>> answer = Answer("q", "Visibility timeout: 30 seconds default. [1]", True, [cite])
 >>> print(answer_markdown(answer))
-Visibility timeout: 30 seconds default. [1]
+Visibility timeout: 30 seconds default. \[1\]
 <BLANKLINE>
 Sources: `[1] corpus/notes.txt:141-142`
 >>> chip_choices(answer)
@@ -14,6 +14,7 @@ Sources: `[1] corpus/notes.txt:141-142`
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator, Sequence
 
 from langchain_core.documents import Document
@@ -24,6 +25,17 @@ from assistant.types import Answer, Citation
 from ingest.pipeline import IngestReport
 
 NOT_IN_NOTES = "**Not in your notes.**"
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#<>|~$])")
+LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
+
+
+def md_escape(text: str) -> str:
+    """Notes' text shown literally in Markdown (a ``# heading`` line or ``*`` stays as typed).
+
+    >>> md_escape("# SQS - 1) *pull* based")
+    '\\\\# SQS - 1) \\\\*pull\\\\* based'
+    """
+    return LIST_START.sub(r"\1\\\2", MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
 def cited(answer: Answer) -> list[Citation]:
@@ -35,9 +47,11 @@ def answer_markdown(answer: Answer) -> str:
     """The chat reply: the answer (or a plain refusal) and its ``file:lines`` chips."""
     chips = " ".join(f"`[{i}] {c.ref}`" for i, c in enumerate(cited(answer), 1))
     if answer.grounded:
-        return f"{answer.text}\n\nSources: {chips}" if chips else answer.text
-    text = f"{NOT_IN_NOTES} {answer.text}"
-    return f"{text}\n\nClosest notes (not an answer): {chips}" if chips else text
+        return f"{md_escape(answer.text)}\n\nSources: {chips}" if chips else md_escape(answer.text)
+    if not chips:
+        return f"{NOT_IN_NOTES} {md_escape(answer.text)}"
+    text = f"{NOT_IN_NOTES} Your notes don't cover this. The closest passages are under Sources, but none answers it."
+    return f"{text}\n\nClosest notes (not an answer): {chips}"
 
 
 def streamed(text: str, steps: int = 12) -> Iterator[str]:
@@ -72,7 +86,7 @@ def quotes_html(answer: Answer) -> str:
 
 
 def citation_markdown(citation: QuizCitation) -> str:
-    quote = "\n".join(f"> {line}" for line in citation.quote.splitlines() if line.strip())
+    quote = "\n".join(f"> {md_escape(line)}" for line in citation.quote.splitlines() if line.strip())
     return f"`{citation.ref}`\n\n{quote}"
 
 
@@ -81,9 +95,9 @@ def result_markdown(result: GradeResult) -> str:
     if result.correct:
         verdict = "✓ **Right.**"
     else:
-        given = f" You answered *{result.given}*." if result.given else " No answer given."
-        verdict = f"✗ **Wrong.**{given} The answer is **{result.expected}**."
-    return f"{verdict} {result.explanation}\n\n{citation_markdown(result.citation)}"
+        given = f" You answered *{md_escape(result.given)}*." if result.given else " No answer given."
+        verdict = f"✗ **Wrong.**{given} The answer is **{md_escape(result.expected)}**."
+    return f"{verdict} {md_escape(result.explanation)}\n\n{citation_markdown(result.citation)}"
 
 
 def score_markdown(score: QuizScore, added_to_review: int) -> str:
