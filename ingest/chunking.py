@@ -71,7 +71,9 @@ def _opens_topic(lines: list[str], i: int) -> bool:
     if i + 1 < len(lines) and UNDERLINE.match(lines[i + 1]):
         return True
     definition = DEFINITION.match(line)
-    return bool(definition) and not LIST_ITEM.match(line) and definition.group("title").lower() not in NOT_TITLES
+    if definition is None or LIST_ITEM.match(line):
+        return False
+    return definition.group("title").lower() not in NOT_TITLES
 
 
 def _units(lines: list[str], lo: int, hi: int) -> list[tuple[int, int]]:
