@@ -112,7 +112,7 @@ def draw_chart(systems: dict[str, Scores], path: Path) -> None:
     for i, (name, scores) in enumerate(systems.items()):
         values = [getattr(scores, m.attr) for m in chosen]
         xs = [x + (i - (len(systems) - 1) / 2) * width for x in range(len(chosen))]
-        bars = ax.bar(xs, [100 * (v or 0) for v in values], width, label=name)
+        bars = ax.bar(xs, [100 * (v or 0) for v in values], width, label=LEGEND.get(name, name))
         for bar, value in zip(bars, values, strict=True):
             label = "n/a" if value is None else f"{100 * value:.0f}"
             ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -166,9 +166,29 @@ def _got(outcome: Outcome) -> str:
     return answer if len(answer) <= ANSWER_CHARS else answer[: ANSWER_CHARS - 1] + "…"
 
 
+def listed_failures(failures: Sequence[Outcome], limit: int = MAX_FAILURES) -> list[Outcome]:
+    """At most ``limit`` failures in set order, a quarter of the room kept for unanswerable cases
+    that were answered, so that both kinds of failure show.
+
+    >>> from evals.metrics import Case, Record
+    >>> def fail(i, answerable):
+    ...     case = Case(("f" if answerable else "u") + str(i), "q?", answerable)
+    ...     return Outcome(case, Record(case.id, "q?", "a", True, (), (), 1.0), refused=False)
+    >>> [o.case.id for o in listed_failures([fail(i, True) for i in range(9)] + [fail(1, False)], 4)]
+    ['f0', 'f1', 'f2', 'u1']
+    """
+    wrong = [o for o in failures if o.case.answerable]
+    answered = [o for o in failures if not o.case.answerable]
+    answered = answered[: max(limit // 4, limit - len(wrong))]
+    return [*wrong[: limit - len(answered)], *answered]
+
+
+LEGEND = {"project": "project (study assistant)", "baseline": "baseline (plain LangChain RAG)"}
+
+
 def failure_rows(failures: Sequence[Outcome]) -> list[list[str]]:
     rows = [["id", "question", "expected", "got", "gold hit@"]]
-    for outcome in failures[:MAX_FAILURES]:
+    for outcome in listed_failures(failures):
         case = outcome.case
         expected = " or ".join(f"`{r}`" for r in case.expected) if case.answerable else "a refusal"
         if case.gold is not None:
@@ -227,9 +247,11 @@ def write_report(
         )
     parts += ["", f"## Failing cases ({first})", ""]
     if failures:
-        shown = min(len(failures), MAX_FAILURES)
-        listed = f"; the first {shown} are listed" if shown < len(failures) else ""
-        parts.append(f"{len(failures)} of {scores.cases} cases fail{listed}.")
+        shown = len(listed_failures(failures))
+        kinds = (f"{sum(o.case.answerable for o in failures)} answerable cases not answered right, "
+                 f"{sum(not o.case.answerable for o in failures)} unanswerable cases answered")
+        listed = f"; {shown} are listed" if shown < len(failures) else ""
+        parts.append(f"{len(failures)} of {scores.cases} cases fail ({kinds}){listed}. All are in the records.")
         parts += ["", markdown_table(failure_rows(failures), numeric=False)]
     else:
         parts.append("None.")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from evals.metrics import Scores, score
+from evals.report import listed_failures
 from evals.runner import SetError, load_set, parse_set, read_records
 from ingest.pipeline import ingest_paths
 from ingest.settings import PROJECT_ROOT, Settings
@@ -124,7 +125,7 @@ def test_the_report_sets_the_project_beside_the_baseline(
     project = scores_of(subset_run, workspace / "results.jsonl")
     failing = project.failures()
     assert (f"{len(failing)} of {len(SUBSET_IDS)} cases fail" if failing else "None.") in report
-    for outcome in failing[:40]:
+    for outcome in listed_failures(failing):
         assert f"| {outcome.case.id} |" in report
 
 
