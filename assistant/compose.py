@@ -93,17 +93,19 @@ def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str,
 
 
 def pick_answer(scored: list[Scored], supporting: int = 2) -> tuple[list[Scored], list[Scored]]:
-    """The answer's sentences (the best, plus a close runner-up next to it) and supporting quotes
-    from other chunks."""
+    """The answer's sentences (the best, plus a close runner-up that continues it) and supporting
+    quotes from other chunks."""
     best = scored[0]
     answer = [best]
     for other in scored[1:6]:
-        near = other.doc is best.doc and abs(other.line - best.line) <= 1
+        # Only a continuation (the rest of the line, or the next line): the best sentence stays first.
+        last = best.segment.last_line
+        after = other.line > last or (other.line == best.line == last and other.segment.start >= best.segment.end)
+        near = other.doc is best.doc and after and other.line - best.segment.last_line <= 1
         short = len(best.segment.text) + len(other.segment.text) + 1 <= ANSWER_CHARS
         if near and short and other.score >= 0.9 * best.score:
             answer.append(other)
             break
-    answer.sort(key=lambda s: (s.line, s.segment.start))
     used = {(s.doc.id, s.line) for s in answer}
     support: list[Scored] = []
     for other in scored:
