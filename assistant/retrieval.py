@@ -7,6 +7,7 @@ returns chunk Documents, best first, with ``metadata["score"]`` (fused) and ``me
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import Counter
@@ -30,6 +31,7 @@ class KeywordIndex:
     def __init__(self, docs: list[Document]) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
         self.docs = docs
         corpus = [terms(embedding_text(d)) or ["_"] for d in docs]
         self.bm25 = bm25s.BM25()
