@@ -28,6 +28,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.quiz_facts import Contrast, Definition, Evidence, FactBook, Limit, ListFact, extract_facts
 from assistant.quiz_text import Quantity, canon, loose, mentions, same_thing
+from assistant.types import line_ref
 
 Kind = Literal["mcq", "truefalse", "cloze"]
 KINDS: tuple[Kind, ...] = ("mcq", "truefalse", "cloze")
@@ -50,8 +51,7 @@ class QuizCitation:
 
     @property
     def ref(self) -> str:
-        lines = f"{self.start_line}" if self.start_line == self.end_line else f"{self.start_line}-{self.end_line}"
-        return f"{self.source}:{lines}"
+        return line_ref(self.source, self.start_line, self.end_line)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 
 from assistant.quiz_text import PAREN, Quantity, find_quantities, loose, mentions, same_thing
+from assistant.types import line_ref
 
 ITEM_MARK = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])|[-•*])\s*")
 NUMBERED_OR_BULLET = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])\s*|[-•*]\s+)\S")
@@ -207,8 +208,7 @@ class Evidence:
 
     @property
     def ref(self) -> str:
-        lines = f"{self.start_line}" if self.start_line == self.end_line else f"{self.start_line}-{self.end_line}"
-        return f"{self.source}:{lines}"
+        return line_ref(self.source, self.start_line, self.end_line)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def line_ref(source: str, start_line: int, end_line: int) -> str:
+    """How a citation is written: ``corpus/notes.txt:141-142``, or ``corpus/notes.txt:141``.
+
+    >>> line_ref("corpus/notes.txt", 141, 142)
+    'corpus/notes.txt:141-142'
+    """
+    lines = f"{start_line}" if start_line == end_line else f"{start_line}-{end_line}"
+    return f"{source}:{lines}"
+
+
 @dataclass(frozen=True)
 class Citation:
     """Lines ``start_line``..``end_line`` of ``source``; ``quote`` is a verbatim substring of them."""
@@ -18,9 +28,7 @@ class Citation:
 
     @property
     def ref(self) -> str:
-        """``corpus/notes.txt:141-142`` (or ``:141`` for one line)."""
-        lines = f"{self.start_line}" if self.start_line == self.end_line else f"{self.start_line}-{self.end_line}"
-        return f"{self.source}:{lines}"
+        return line_ref(self.source, self.start_line, self.end_line)
 
 
 @dataclass(frozen=True)
