@@ -7,19 +7,18 @@
 from __future__ import annotations
 
 import argparse
+import html
 import random
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant import Assistant, QuestionError
+from assistant import QuestionError
 from assistant.context import ContextLine, context_lines, lines_html, parse_ref
 from assistant.engine import clean_question
 from assistant.export import export_apkg, export_csv
@@ -32,16 +31,15 @@ from assistant.present import (
     report_text,
     result_markdown,
     score_markdown,
+    size_text,
     streamed,
     topic_names,
 )
 from assistant.quiz import KIND_CHOICES, QuizError, QuizItem, generate_quiz
-from assistant.review import ReviewStore
-from assistant.uploads import UploadError, list_notes, save_upload
-from ingest import IngestReport, Settings, StoreError, ingest_paths, open_store
+from assistant.uploads import UploadError, save_upload
+from assistant.workspace import Workspace
+from ingest import Settings, StoreError
 from ingest.errors import NotesError
-from ingest.loaders import NotesLoader, source_name
-from ingest.store import LazyEmbeddings
 
 MAX_QUIZ = 20  # quiz slots on the page
 MAX_VIEW_LINES = 5000  # a note longer than this is shown in part
@@ -61,43 +59,6 @@ CSS = """
 .chip { background: var(--block-background-fill); border: 1px solid var(--border-color-primary); padding: 1px 8px; }
 #chat-status, #notes-status, #quiz-status { min-height: 1.5em; }
 """
-
-
-class Workspace:
-    """What the app holds once per process: the settings, the assistant (store, keyword index, models),
-    the review store. Ingests are serialized; answering runs alongside them."""
-
-    def __init__(self, settings: Settings, embeddings: LazyEmbeddings | None = None) -> None:
-        self.settings = settings
-        self.embeddings = embeddings or LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
-        self.reviews = ReviewStore.in_data_dir(settings.data_dir)
-        self._assistant: Assistant | None = None
-        self._lock = threading.Lock()
-        self._ingest_lock = threading.Lock()
-
-    @property
-    def notes_dir(self) -> Path:
-        return self.settings.notes_dir.resolve()
-
-    def assistant(self) -> Assistant:
-        with self._lock:
-            if self._assistant is None:
-                self._assistant = Assistant(self.settings, self.embeddings)
-            return self._assistant
-
-    def ingest(self, paths: list[Path]) -> IngestReport:
-        """Ingest into the assistant's store (creating the index if there is none), then refresh it."""
-        with self._ingest_lock:
-            try:
-                store = self.assistant().store
-            except StoreError:
-                store = open_store(self.settings, self.embeddings)
-            report = ingest_paths(paths, self.settings, store)
-            self.assistant().refresh()
-            return report
-
-    def note_names(self) -> list[str]:
-        return [p.relative_to(self.notes_dir).as_posix() for p in list_notes(self.notes_dir)]
 
 
 # ---------------------------------------------------------------- chat
@@ -151,49 +112,38 @@ def show_context(ws: Workspace, ref: str | None) -> str:
 
 
 def notes_table(ws: Workspace) -> list[list[Any]]:
-    try:
-        counts = Counter(str(d.metadata.get("source")) for d in ws.assistant().chunks())
-    except StoreError:
-        counts = Counter()
-    return [
-        [p.relative_to(ws.notes_dir).as_posix(), f"{p.stat().st_size / 1000:,.1f} kB",
-         counts.get(source_name(p, ws.notes_dir), 0)]
-        for p in list_notes(ws.notes_dir)
-    ]
+    return [[note.name, size_text(note.size), note.chunks] for note in ws.notes()]
 
 
 def view_note(ws: Workspace, name: str | None) -> str:
     if not name:
         return "<p>Pick a note to read it with line numbers.</p>"
-    path = (ws.notes_dir / name).resolve()
-    if not path.is_relative_to(ws.notes_dir) or not path.is_file():
-        return f"<p>{name} is not in the notes folder.</p>"
     try:
-        lines = NotesLoader(path, ws.notes_dir, max_bytes=int(ws.settings.max_file_mb * 1e6)).lines()[0]
+        source, lines = ws.note_lines(name)
     except (NotesError, OSError) as exc:
-        return f"<p>{exc}</p>"
+        return f"<p>{html.escape(str(exc))}</p>"
     shown = [ContextLine(n, text, False) for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
     more = f" (first {MAX_VIEW_LINES:,} of {len(lines):,} lines)" if len(lines) > MAX_VIEW_LINES else ""
-    return lines_html(shown, title=f"{source_name(path, ws.notes_dir)}{more}")
+    return lines_html(shown, title=f"{source}{more}")
 
 
 def notes_outputs(ws: Workspace, selected: str | None, status: str) -> tuple[Any, ...]:
     """Outputs: table, picker, viewer, status."""
-    names = ws.note_names()
+    names = [note.name for note in ws.notes()]
     selected = selected if selected in names else (names[0] if names else None)
     picker = gr.Dropdown(choices=names, value=selected)
     return notes_table(ws), picker, view_note(ws, selected), status
 
 
-def add_notes(ws: Workspace, files: list[str] | None, replace: bool, progress: gr.Progress) -> tuple[Any, ...]:
+def add_notes(ws: Workspace, files: list[str] | None, replace: bool, shown: str | None,
+              progress: gr.Progress) -> tuple[Any, ...]:
     """Save uploads into the notes folder and ingest them. Outputs: table, picker, viewer, status, uploader."""
     if not files:
         return (*[gr.skip()] * 3, "⚠️ Choose one or more .txt, .md or .pdf files first.", gr.skip())
-    max_bytes = int(ws.settings.max_file_mb * 1e6)
     lines, saved = [], []
     for file in files:
         try:
-            note = save_upload(Path(file), Path(file).name, ws.notes_dir, replace=replace, max_bytes=max_bytes)
+            note = save_upload(Path(file), Path(file).name, ws.notes_dir, replace=replace, max_bytes=ws.max_bytes)
         except (UploadError, OSError) as exc:
             lines.append(f"⚠️ {exc}")
             continue
@@ -207,7 +157,7 @@ def add_notes(ws: Workspace, files: list[str] | None, replace: bool, progress: g
             lines.append(f"Indexed: {report_text(report)} Ask about it in the Chat tab.")
         except (NotesError, StoreError) as exc:
             lines.append(f"⚠️ Saved, but not indexed: {exc}")
-    selected = saved[-1].path.relative_to(ws.notes_dir).as_posix() if saved else None
+    selected = saved[-1].path.relative_to(ws.notes_dir).as_posix() if saved else shown
     return (*notes_outputs(ws, selected, "\n\n".join(lines)), None)
 
 
@@ -311,6 +261,135 @@ def check_card(ws: Workspace, state: dict[str, Any] | None, choice: str | None, 
 # ---------------------------------------------------------------- the page
 
 
+def chat_tab(ws: Workspace) -> None:
+    """Ask, read the streamed answer, pick a citation to see it in its file."""
+    turns = gr.State([])
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                elem_id="chatbot", height=520, label="Conversation", feedback_options=None,
+                buttons=["copy_all"],
+                placeholder="Ask about your notes. Every answer quotes the lines it comes from; "
+                            "follow-up questions build on the conversation.",
+            )
+            with gr.Row():
+                question = gr.Textbox(
+                    placeholder="e.g. What is the default visibility timeout of SQS?", show_label=False,
+                    elem_id="question", scale=5, lines=1, max_lines=6, autofocus=True,
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            status = gr.Markdown(elem_id="chat-status")
+            clear = gr.Button("New conversation", size="sm")
+        with gr.Column(scale=2, elem_id="sources"):
+            gr.Markdown("### Sources")
+            chips = gr.Radio(choices=[], label="Citations", elem_id="chips", visible=False)
+            context = gr.HTML(elem_id="context")
+            quotes = gr.HTML(elem_id="quotes")
+    outputs = [chatbot, turns, chips, quotes, status, question]
+
+    def chat(q: str, t: list[dict[str, str]]) -> Iterator[tuple[Any, ...]]:
+        yield from ask(ws, q, t)
+
+    send.click(chat, [question, turns], outputs, api_name="ask", concurrency_limit=None,
+               show_progress="minimal")
+    question.submit(chat, [question, turns], outputs, api_visibility="private", concurrency_limit=None,
+                    show_progress="minimal")
+    chips.change(lambda ref: show_context(ws, ref), chips, context, api_visibility="private",
+                 concurrency_limit=None)
+    fresh = [[], [], gr.Radio(choices=[], visible=False), "", "", "", ""]
+    clear.click(lambda: fresh, None, [*outputs, context], api_visibility="private")
+    chatbot.clear(lambda: fresh[1:], None, [*outputs[1:], context], api_visibility="private")
+
+
+def quiz_tab(ws: Workspace) -> gr.Dropdown:
+    """Make a quiz, answer it, see the score and why; export it. Returns the topic picker."""
+    quiz_state = gr.State({})
+    with gr.Row():
+        topic = gr.Dropdown(choices=[], value=None, label="Topic (blank: all notes)",
+                            allow_custom_value=True, elem_id="quiz-topic", scale=3)
+        kind = gr.Radio(list(KIND_CHOICES), value="mixed", label="Kind", elem_id="quiz-kind", scale=3)
+        count = gr.Slider(1, MAX_QUIZ, value=5, step=1, label="Questions", elem_id="quiz-count", scale=2)
+    make = gr.Button("Make quiz", variant="primary", elem_id="make-quiz")
+    quiz_status = gr.Markdown(elem_id="quiz-status")
+    slots: list[Any] = []
+    radios, blanks, feedbacks = [], [], []
+    for i in range(1, MAX_QUIZ + 1):
+        with gr.Group(visible=False, elem_id=f"quiz-item-{i}") as group:
+            text = gr.Markdown(elem_id=f"quiz-q-{i}")
+            radio = gr.Radio(choices=[], show_label=False, elem_id=f"quiz-options-{i}")
+            blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False,
+                               elem_id=f"quiz-blank-{i}")
+            feedback = gr.Markdown(elem_id=f"quiz-feedback-{i}")
+        slots += [group, text, radio, blank, feedback]
+        radios.append(radio)
+        blanks.append(blank)
+        feedbacks.append(feedback)
+    check = gr.Button("Check answers", variant="primary", elem_id="check-quiz")
+    score = gr.Markdown(elem_id="quiz-score")
+    with gr.Row():
+        apkg = gr.DownloadButton("Download Anki deck (.apkg)", visible=False, elem_id="export-apkg")
+        csv = gr.DownloadButton("Download CSV", visible=False, elem_id="export-csv")
+    make.click(lambda t, k, n: make_quiz(ws, t, k, n), [topic, kind, count],
+               [quiz_state, quiz_status, score, apkg, csv, *slots], api_name="quiz", concurrency_limit=2)
+    check.click(lambda s, *a: check_quiz(ws, s, *a), [quiz_state, *radios, *blanks],
+                [quiz_state, score, *feedbacks], api_name="check_quiz")
+    return topic
+
+
+def review_tab(ws: Workspace, tab: gr.Tab) -> None:
+    """The due review cards, one at a time."""
+    card_state = gr.State(None)
+    due_line = gr.Markdown(elem_id="review-due")
+    card_text = gr.Markdown(elem_id="review-question")
+    card_choice = gr.Radio(choices=[], show_label=False, visible=False, elem_id="review-options")
+    card_blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False)
+    with gr.Row():
+        check_one = gr.Button("Check", variant="primary", elem_id="review-check")
+        show_due = gr.Button("Next due card", elem_id="review-next")
+    card_feedback = gr.Markdown(elem_id="review-feedback")
+    card_outputs = [card_state, due_line, card_text, card_choice, card_blank, card_feedback]
+    for trigger in (show_due.click, tab.select):
+        trigger(lambda: next_card(ws), None, card_outputs, api_visibility="private")
+    check_one.click(lambda s, c, b: check_card(ws, s, c, b), [card_state, card_choice, card_blank],
+                    card_feedback, api_visibility="private")
+
+
+def notes_tab(ws: Workspace, tab: gr.Tab) -> None:
+    """The notes: list, read with line numbers, upload and ingest, re-ingest all."""
+    with gr.Row():
+        with gr.Column(scale=2):
+            table = gr.Dataframe(headers=["Note", "Size", "Chunks"], interactive=False,
+                                 elem_id="notes-table", max_height=260)
+            uploads = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, elem_id="upload",
+                              label="Add notes (.txt, .md, .pdf)")
+            replace = gr.Checkbox(label="Replace notes with the same name", value=False)
+            with gr.Row():
+                add = gr.Button("Add to notes", variant="primary", elem_id="add-notes")
+                reingest = gr.Button("Re-ingest all", elem_id="reingest")
+            notes_status = gr.Markdown(elem_id="notes-status")
+        with gr.Column(scale=3):
+            picker = gr.Dropdown(choices=[], label="Note", elem_id="note-picker")
+            viewer = gr.HTML(elem_id="note-view")
+    notes_out = [table, picker, viewer, notes_status]
+    ingest_events: dict[str, Any] = {
+        "concurrency_id": "ingest", "concurrency_limit": 1, "api_visibility": "private",
+        "show_progress_on": notes_status,
+    }
+
+    def on_add(files: list[str] | None, replace: bool, shown: str | None,
+               progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
+        return add_notes(ws, files, replace, shown, progress)
+
+    def on_reingest(shown: str | None,
+                    progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
+        return reingest_all(ws, shown, progress)
+
+    add.click(on_add, [uploads, replace, picker], [*notes_out, uploads], **ingest_events)
+    reingest.click(on_reingest, picker, notes_out, **ingest_events)
+    picker.input(lambda n: view_note(ws, n), picker, viewer, api_visibility="private")
+    tab.select(lambda s: notes_outputs(ws, s, gr.skip()), picker, notes_out, api_visibility="private")
+
+
 def build_app(ws: Workspace) -> gr.Blocks:
     """The Blocks app over ``ws``; launch it with ``serve`` (or ``app.launch``)."""
     with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400)) as app:
@@ -320,114 +399,13 @@ def build_app(ws: Workspace) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                turns = gr.State([])
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(
-                            elem_id="chatbot", height=520, label="Conversation", feedback_options=None,
-                            buttons=["copy_all"],
-                            placeholder="Ask about your notes. Every answer quotes the lines it comes from; "
-                                        "follow-up questions build on the conversation.",
-                        )
-                        with gr.Row():
-                            question = gr.Textbox(
-                                placeholder="e.g. What is the default visibility timeout of SQS?", show_label=False,
-                                elem_id="question", scale=5, lines=1, max_lines=6, autofocus=True,
-                            )
-                            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                        status = gr.Markdown(elem_id="chat-status")
-                        clear = gr.Button("New conversation", size="sm")
-                    with gr.Column(scale=2, elem_id="sources"):
-                        gr.Markdown("### Sources")
-                        chips = gr.Radio(choices=[], label="Citations", elem_id="chips", visible=False)
-                        context = gr.HTML(elem_id="context")
-                        quotes = gr.HTML(elem_id="quotes")
-                outputs = [chatbot, turns, chips, quotes, status, question]
-                def chat(q: str, t: list[dict[str, str]]) -> Iterator[tuple[Any, ...]]:
-                    yield from ask(ws, q, t)
-
-                send.click(chat, [question, turns], outputs, api_name="ask", concurrency_limit=None,
-                           show_progress="minimal")
-                question.submit(chat, [question, turns], outputs, api_visibility="private", concurrency_limit=None,
-                                show_progress="minimal")
-                chips.change(lambda ref: show_context(ws, ref), chips, context, api_visibility="private",
-                             concurrency_limit=None)
-                fresh = [[], [], gr.Radio(choices=[], visible=False), "", "", "", ""]
-                clear.click(lambda: fresh, None, [*outputs, context], api_visibility="private")
-                chatbot.clear(lambda: fresh[1:], None, [*outputs[1:], context], api_visibility="private")
-
+                chat_tab(ws)
             with gr.Tab("Quiz", id="quiz"):
-                quiz_state = gr.State({})
-                with gr.Row():
-                    topic = gr.Dropdown(choices=[], value=None, label="Topic (blank: all notes)",
-                                        allow_custom_value=True, elem_id="quiz-topic", scale=3)
-                    kind = gr.Radio(list(KIND_CHOICES), value="mixed", label="Kind", elem_id="quiz-kind", scale=3)
-                    count = gr.Slider(1, MAX_QUIZ, value=5, step=1, label="Questions", elem_id="quiz-count", scale=2)
-                make = gr.Button("Make quiz", variant="primary", elem_id="make-quiz")
-                quiz_status = gr.Markdown(elem_id="quiz-status")
-                slots: list[Any] = []
-                radios, blanks, feedbacks = [], [], []
-                for i in range(1, MAX_QUIZ + 1):
-                    with gr.Group(visible=False, elem_id=f"quiz-item-{i}") as group:
-                        text = gr.Markdown(elem_id=f"quiz-q-{i}")
-                        radio = gr.Radio(choices=[], show_label=False, elem_id=f"quiz-options-{i}")
-                        blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False,
-                                           elem_id=f"quiz-blank-{i}")
-                        feedback = gr.Markdown(elem_id=f"quiz-feedback-{i}")
-                    slots += [group, text, radio, blank, feedback]
-                    radios.append(radio)
-                    blanks.append(blank)
-                    feedbacks.append(feedback)
-                check = gr.Button("Check answers", variant="primary", elem_id="check-quiz")
-                score = gr.Markdown(elem_id="quiz-score")
-                with gr.Row():
-                    apkg = gr.DownloadButton("Download Anki deck (.apkg)", visible=False, elem_id="export-apkg")
-                    csv = gr.DownloadButton("Download CSV", visible=False, elem_id="export-csv")
-                make.click(lambda t, k, n: make_quiz(ws, t, k, n), [topic, kind, count],
-                           [quiz_state, quiz_status, score, apkg, csv, *slots], api_name="quiz", concurrency_limit=2)
-                check.click(lambda s, *a: check_quiz(ws, s, *a), [quiz_state, *radios, *blanks],
-                            [quiz_state, score, *feedbacks], api_name="check_quiz")
-
-            with gr.Tab("Review", id="review") as review_tab:
-                card_state = gr.State(None)
-                due_line = gr.Markdown(elem_id="review-due")
-                card_text = gr.Markdown(elem_id="review-question")
-                card_choice = gr.Radio(choices=[], show_label=False, visible=False, elem_id="review-options")
-                card_blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False)
-                with gr.Row():
-                    check_one = gr.Button("Check", variant="primary", elem_id="review-check")
-                    show_due = gr.Button("Next due card", elem_id="review-next")
-                card_feedback = gr.Markdown(elem_id="review-feedback")
-                card_outputs = [card_state, due_line, card_text, card_choice, card_blank, card_feedback]
-                for trigger in (show_due.click, review_tab.select):
-                    trigger(lambda: next_card(ws), None, card_outputs, api_visibility="private")
-                check_one.click(lambda s, c, b: check_card(ws, s, c, b), [card_state, card_choice, card_blank],
-                                card_feedback, api_visibility="private")
-
-            with gr.Tab("Notes", id="notes") as notes_tab:
-                with gr.Row():
-                    with gr.Column(scale=2):
-                        table = gr.Dataframe(headers=["Note", "Size", "Chunks"], interactive=False,
-                                             elem_id="notes-table", max_height=260)
-                        uploads = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, elem_id="upload",
-                                          label="Add notes (.txt, .md, .pdf)")
-                        replace = gr.Checkbox(label="Replace notes with the same name", value=False)
-                        with gr.Row():
-                            add = gr.Button("Add to notes", variant="primary", elem_id="add-notes")
-                            reingest = gr.Button("Re-ingest all", elem_id="reingest")
-                        notes_status = gr.Markdown(elem_id="notes-status")
-                    with gr.Column(scale=3):
-                        picker = gr.Dropdown(choices=[], label="Note", elem_id="note-picker")
-                        viewer = gr.HTML(elem_id="note-view")
-                notes_out = [table, picker, viewer, notes_status]
-                add.click(lambda f, r, progress=gr.Progress(track_tqdm=True): add_notes(ws, f, r, progress),  # noqa: B008
-                          [uploads, replace], [*notes_out, uploads], concurrency_id="ingest", concurrency_limit=1,
-                          api_visibility="private", show_progress_on=notes_status)
-                reingest.click(lambda s, progress=gr.Progress(track_tqdm=True): reingest_all(ws, s, progress),  # noqa: B008
-                               picker, notes_out, concurrency_id="ingest", concurrency_limit=1,
-                               api_visibility="private", show_progress_on=notes_status)
-                picker.input(lambda n: view_note(ws, n), picker, viewer, api_visibility="private")
-                notes_tab.select(lambda s: notes_outputs(ws, s, gr.skip()), picker, notes_out, api_visibility="private")
+                topic = quiz_tab(ws)
+            with gr.Tab("Review", id="review") as tab:
+                review_tab(ws, tab)
+            with gr.Tab("Notes", id="notes") as tab:
+                notes_tab(ws, tab)
         app.load(lambda: gr.Dropdown(choices=topics(ws)), None, topic, api_visibility="private")
     return app
 

@@ -126,3 +126,8 @@ def topic_names(docs: Sequence[Document]) -> list[str]:
     """The notes' top-level section titles, for picking a quiz topic."""
     sections = {str(d.metadata.get("section", "")) for d in docs}
     return sorted({s.split(" > ")[0] for s in sections if s}, key=str.lower)
+
+
+def size_text(size: int) -> str:
+    """A file size for people: ``size_text(31)`` is ``'31 B'``, ``size_text(65_000)`` is ``'65.0 kB'``."""
+    return f"{size} B" if size < 1000 else f"{size / 1000:,.1f} kB" if size < 1e6 else f"{size / 1e6:,.1f} MB"

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
 
+from assistant.workspace import Workspace
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import LazyEmbeddings
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -50,7 +50,8 @@ def app(corpus_settings: Settings, embeddings: LazyEmbeddings, tmp_path_factory:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADIO_TEMP_DIR", str(root / "gradio-uploads"))
         port = free_port()
-        server = ui.serve(ui.Workspace(Settings(data_dir=root / "data", notes_dir=notes), embeddings), port, block=False)
+        ws = Workspace(Settings(data_dir=root / "data", notes_dir=notes), embeddings)
+        server = ui.serve(ws, port, block=False)
         try:
             yield f"http://127.0.0.1:{port}/", notes
         finally:
@@ -58,15 +59,15 @@ def app(corpus_settings: Settings, embeddings: LazyEmbeddings, tmp_path_factory:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[playwright_api.Browser]:
-    with playwright_api.sync_playwright() as p:
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
 
 @pytest.fixture
-def page(browser: playwright_api.Browser, app: tuple[str, Path]) -> Iterator[playwright_api.Page]:
+def page(browser: Browser, app: tuple[str, Path]) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
@@ -76,14 +77,14 @@ def page(browser: playwright_api.Browser, app: tuple[str, Path]) -> Iterator[pla
     context.close()
 
 
-def shot(page: playwright_api.Page, name: str) -> Path:
+def shot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def ask(page: playwright_api.Page, question: str) -> str:
+def ask(page: Page, question: str) -> str:
     """Ask in the Chat tab; the last reply once it is complete (its sources or closest notes are listed)."""
     replies = page.locator("#chatbot .message-row.bot-row")
     before = replies.count()
@@ -97,13 +98,13 @@ def ask(page: playwright_api.Page, question: str) -> str:
     return replies.nth(replies.count() - 1).inner_text()
 
 
-def cited_lines(page: playwright_api.Page) -> list[tuple[int, str]]:
+def cited_lines(page: Page) -> list[tuple[int, str]]:
     rows = page.locator("#context .cited")
     return [(int(rows.nth(i).locator(".ln").inner_text()), rows.nth(i).locator(".tx").inner_text())
             for i in range(rows.count())]
 
 
-def test_ask_shows_a_cited_answer_and_the_passage_in_context(page: playwright_api.Page) -> None:
+def test_ask_shows_a_cited_answer_and_the_passage_in_context(page: Page) -> None:
     reply = ask(page, "What is the default visibility timeout of SQS?")
     assert "30 seconds" in reply
     refs = re.findall(r"corpus/aws-developer-associate-notes\.txt:(\d+)(?:-(\d+))?", reply)
@@ -129,7 +130,7 @@ def test_ask_shows_a_cited_answer_and_the_passage_in_context(page: playwright_ap
     shot(page, "ui-chat")
 
 
-def test_follow_up_and_refusal(page: playwright_api.Page) -> None:
+def test_follow_up_and_refusal(page: Page) -> None:
     ask(page, "What is Amazon SQS?")
     follow_up = ask(page, "What is its default visibility timeout?")
     assert "30 seconds" in follow_up
@@ -140,7 +141,7 @@ def test_follow_up_and_refusal(page: playwright_api.Page) -> None:
     shot(page, "ui-chat-refusal")
 
 
-def test_three_question_quiz_is_scored_and_exported(page: playwright_api.Page, tmp_path: Path) -> None:
+def test_three_question_quiz_is_scored_and_exported(page: Page, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Quiz").click()
     page.fill("#quiz-count input[type=number]", "3")
     page.press("#quiz-count input[type=number]", "Enter")
@@ -182,13 +183,13 @@ def test_three_question_quiz_is_scored_and_exported(page: playwright_api.Page, t
     shot(page, "ui-review")
 
 
-def test_uploaded_note_is_ingested_and_cited(page: playwright_api.Page, app: tuple[str, Path]) -> None:
+def test_uploaded_note_is_ingested_and_cited(page: Page, app: tuple[str, Path]) -> None:
     notes = app[1]
     note = b"# Zorblat checkpoints\nA zorblat checkpoint takes 17 minutes to complete and runs every night.\n"
     page.get_by_role("tab", name="Notes").click()
     page.wait_for_selector("#note-view .lines")
     page.set_input_files("#upload input[type=file]",
-                         files=[{"name": "zorblat.md", "mimeType": "text/markdown", "buffer": note}])
+                         files=[FilePayload(name="zorblat.md", mimeType="text/markdown", buffer=note)])
     page.wait_for_selector("#upload :text('zorblat.md')")
     page.click("#add-notes")
     page.wait_for_function("document.querySelector('#notes-status').innerText.includes('Indexed:')")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from assistant.present import answer_markdown
+from assistant.workspace import Workspace
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import LazyEmbeddings
 
@@ -37,7 +38,7 @@ def served(corpus_settings: Settings, embeddings: LazyEmbeddings, tmp_path_facto
     root = tmp_path_factory.mktemp("ui-concurrency")
     shutil.copytree(PROJECT_ROOT / "corpus", root / "corpus")
     shutil.copytree(corpus_settings.data_dir, root / "data")
-    ws = ui.Workspace(Settings(data_dir=root / "data", notes_dir=root / "corpus"), embeddings)
+    ws = Workspace(Settings(data_dir=root / "data", notes_dir=root / "corpus"), embeddings)
     port = free_port()
     app = ui.serve(ws, port, block=False)
     try:

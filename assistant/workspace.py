@@ -1,0 +1,91 @@
+"""What the study app holds once per process: the settings, one assistant (store, keyword index,
+models), the review store; and what it does to the notes folder (list, read, ingest).
+
+>>> ws = Workspace(Settings(data_dir=Path("/tmp/study-index"), notes_dir=Path("corpus")))  # doctest: +SKIP
+>>> ws.assistant().answer("What is SQS?").citations[0].ref  # doctest: +SKIP
+'corpus/aws-developer-associate-notes.txt:141'
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.engine import Assistant
+from assistant.review import ReviewStore
+from assistant.uploads import list_notes
+from ingest import IngestReport, Settings, StoreError, ingest_paths, open_store
+from ingest.errors import NotesError
+from ingest.loaders import NotesLoader, source_name
+from ingest.store import LazyEmbeddings
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    """A file of the notes folder: its name in the folder, its citation name, size and indexed chunks."""
+
+    name: str
+    source: str
+    size: int
+    chunks: int
+
+
+class Workspace:
+    """One per process. The assistant is made on first use; ingests are serialized, answering runs alongside."""
+
+    def __init__(self, settings: Settings, embeddings: LazyEmbeddings | None = None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings or LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
+        self.reviews = ReviewStore.in_data_dir(settings.data_dir)
+        self._assistant: Assistant | None = None
+        self._lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
+
+    @property
+    def notes_dir(self) -> Path:
+        return self.settings.notes_dir.resolve()
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1e6)
+
+    def assistant(self) -> Assistant:
+        """The assistant; a StoreError while there is no usable index."""
+        with self._lock:
+            if self._assistant is None:
+                self._assistant = Assistant(self.settings, self.embeddings)
+            return self._assistant
+
+    def ingest(self, paths: list[Path]) -> IngestReport:
+        """Ingest into the assistant's store (creating the index if there is none), then refresh it."""
+        with self._ingest_lock:
+            try:
+                store = self.assistant().store
+            except StoreError:
+                store = open_store(self.settings, self.embeddings)
+            report = ingest_paths(paths, self.settings, store)
+            self.assistant().refresh()
+            return report
+
+    def notes(self) -> list[NoteFile]:
+        """The notes folder's files, with how many chunks of each are in the index."""
+        try:
+            counts = Counter(str(d.metadata.get("source")) for d in self.assistant().chunks())
+        except StoreError:
+            counts = Counter()
+        files = []
+        for path in list_notes(self.notes_dir):
+            source = source_name(path, self.notes_dir)
+            files.append(NoteFile(path.relative_to(self.notes_dir).as_posix(), source, path.stat().st_size,
+                                  counts.get(source, 0)))
+        return files
+
+    def note_lines(self, name: str) -> tuple[str, list[str]]:
+        """(citation name, lines) of the note ``name``, numbered as citations number them; a NotesError
+        if it is not a readable note inside the notes folder."""
+        path = (self.notes_dir / name).resolve()
+        if not path.is_relative_to(self.notes_dir) or not path.is_file():
+            raise NotesError(f"{name} is not in the notes folder")
+        return source_name(path, self.notes_dir), NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()[0]
