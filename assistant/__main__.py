@@ -14,21 +14,14 @@ import argparse
 import json
 import sys
 import textwrap
-from pathlib import Path
 
 from pydantic import ValidationError
 
+from assistant.cli_options import add_store_options, settings_from
 from assistant.engine import Assistant, QuestionError, clean_question
 from assistant.quiz_cli import add_quiz_commands
 from assistant.types import Answer, Citation
 from ingest.errors import StoreError
-from ingest.settings import Settings
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings with the command line's --data-dir / --chroma-url applied."""
-    overrides = {"data_dir": args.data_dir, "chroma_url": args.chroma_url}
-    return Settings(**{k: v for k, v in overrides.items() if v})
 
 
 def render(answer: Answer) -> str:
@@ -61,11 +54,6 @@ def ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="index location (default: $STUDY_DATA_DIR or .study-data/)")
-    parser.add_argument("--chroma-url", help="use a Chroma server at http://HOST:PORT")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m assistant",
@@ -77,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask_parser = commands.add_parser("ask", help="answer a question from the notes")
     ask_parser.add_argument("question", help="the question ('-' reads it from standard input)")
     ask_parser.add_argument("--json", action="store_true", help="print one JSON object")
-    common_options(ask_parser)
+    add_store_options(ask_parser)
     ask_parser.set_defaults(func=ask)
     add_quiz_commands(commands)
     return parser

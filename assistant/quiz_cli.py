@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from assistant.cli_options import add_store_options, settings_from
 from assistant.grading import grade
 from assistant.quiz import KIND_CHOICES, QuizError, QuizItem
 from assistant.solve import ExamError, parse_exam_question
@@ -25,17 +26,10 @@ from assistant.solve import ExamError, parse_exam_question
 QUOTE_WIDTH = 100
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from ingest.settings import Settings
-
-    overrides = {"data_dir": getattr(args, "data_dir", None), "chroma_url": getattr(args, "chroma_url", None)}
-    return Settings(**{k: v for k, v in overrides.items() if v})
-
-
 def _assistant(args: argparse.Namespace) -> Any:
     from assistant.engine import Assistant
 
-    return Assistant(_settings(args))
+    return Assistant(settings_from(args))
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -96,7 +90,7 @@ def take_quiz(items: list[QuizItem], args: argparse.Namespace, stdin: TextIO, ou
     """Ask each item, grade it, and make each wrong answer a review card."""
     from assistant.review import ReviewStore
 
-    store = ReviewStore.in_data_dir(_settings(args).data_dir)
+    store = ReviewStore.in_data_dir(settings_from(args).data_dir)
     right = asked = 0
     print(
         f"{len(items)} questions. Answer with a letter, true/false, or the missing words; an empty line skips.",
@@ -120,7 +114,7 @@ def take_quiz(items: list[QuizItem], args: argparse.Namespace, stdin: TextIO, ou
 def review_command(args: argparse.Namespace) -> int:
     from assistant.review import ReviewStore
 
-    store = ReviewStore.in_data_dir(_settings(args).data_dir)
+    store = ReviewStore.in_data_dir(settings_from(args).data_dir)
     due = store.due()
     if args.list:
         print(f"{len(due)} of {store.count()} review cards are due.")
@@ -175,11 +169,6 @@ def solve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="index location (default: $STUDY_DATA_DIR or .study-data/)")
-    parser.add_argument("--chroma-url", help="use a Chroma server at http://HOST:PORT")
-
-
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -199,16 +188,16 @@ def add_quiz_commands(subparsers: Any) -> None:
     quiz.add_argument("--seed", type=int, default=0, help="the same seed gives the same quiz")
     quiz.add_argument("--json", action="store_true", help="print the items as a JSON list instead of asking them")
     quiz.add_argument("--export", metavar="FILE", help="write the quiz to FILE.apkg (Anki) or FILE.csv")
-    _common(quiz)
+    add_store_options(quiz)
     quiz.set_defaults(func=quiz_command)
 
     review = subparsers.add_parser("review", help="review the quiz items you answered wrong, when due (FSRS)")
     review.add_argument("--list", action="store_true", help="only list the cards that are due")
-    _common(review)
+    add_store_options(review)
     review.set_defaults(func=review_command)
 
     solve = subparsers.add_parser("solve", help="which option(s) of a multiple-choice question do the notes support?")
     solve.add_argument("file", nargs="?", help="a file holding the question (default: standard input)")
     solve.add_argument("--json", action="store_true", help="print one JSON object")
-    _common(solve)
+    add_store_options(solve)
     solve.set_defaults(func=solve_command)

@@ -179,6 +179,11 @@ def solve(
         if not candidates:
             verdicts.append(OptionVerdict(letter, text, 0.0))
             continue
+        # Evidence must be about the question: its line or section repeats a word of the stem.
+        candidates = [c for c in candidates if _stem_cover(question.stem, f"{c[1].section}: {c[3]}") > 0]
+        if not candidates:
+            verdicts.append(OptionVerdict(letter, text, 0.0))
+            continue
         lines = [f"{p.section}: {line.strip()}" for _, p, _, line in candidates]
         # Relevance to the question: the cross-encoder's logit (when there is one) plus how much
         # of the stem's words the sentence and its section repeat; an option only half named costs.

@@ -73,7 +73,9 @@ def _opens_topic(lines: list[str], i: int) -> bool:
     definition = DEFINITION.match(line)
     if definition is None or LIST_ITEM.match(line):
         return False
-    return definition.group("title").lower() not in NOT_TITLES
+    title = definition.group("title")
+    # A title names a thing in a few words; "supports batch processing unlike kinesis. ( ..." does not.
+    return title.lower() not in NOT_TITLES and len(title.split()) <= 6 and ". " not in title
 
 
 def _units(lines: list[str], lo: int, hi: int) -> list[tuple[int, int]]:
