@@ -269,8 +269,10 @@ def chat_tab(ws: Workspace) -> None:
             chatbot = gr.Chatbot(
                 elem_id="chatbot", height=520, label="Conversation", feedback_options=None,
                 buttons=["copy_all"],
-                placeholder="Ask about your notes. Every answer quotes the lines it comes from; "
-                            "follow-up questions build on the conversation.",
+                placeholder="**Ask about your notes.** Every answer quotes the lines it comes from: pick a "
+                            "citation on the right to see it in its file. Follow-up questions build on the "
+                            "conversation. When your notes don't cover a question, you are told so, with the "
+                            "closest passages.",
             )
             with gr.Row():
                 question = gr.Textbox(

@@ -1,9 +1,11 @@
 """What the study app holds once per process: the settings, one assistant (store, keyword index,
 models), the review store; and what it does to the notes folder (list, read, ingest).
 
->>> ws = Workspace(Settings(data_dir=Path("/tmp/study-index"), notes_dir=Path("corpus")))  # doctest: +SKIP
->>> ws.assistant().answer("What is SQS?").citations[0].ref  # doctest: +SKIP
-'corpus/aws-developer-associate-notes.txt:141'
+Example (after ``python -m ingest``)::
+
+    ws = Workspace(Settings(notes_dir=Path("corpus")))
+    ws.assistant().answer("What is SQS?").citations[0].ref   # 'corpus/aws-developer-associate-notes.txt:141'
+    ws.ingest([Path("corpus/new-note.md")])                  # then answers can cite it
 """
 
 from __future__ import annotations

@@ -105,6 +105,7 @@ def cited_lines(page: Page) -> list[tuple[int, str]]:
 
 
 def test_ask_shows_a_cited_answer_and_the_passage_in_context(page: Page) -> None:
+    shot(page, "ui-start")  # what a first-time user sees
     reply = ask(page, "What is the default visibility timeout of SQS?")
     assert "30 seconds" in reply
     refs = re.findall(r"corpus/aws-developer-associate-notes\.txt:(\d+)(?:-(\d+))?", reply)
@@ -180,6 +181,13 @@ def test_three_question_quiz_is_scored_and_exported(page: Page, tmp_path: Path) 
     page.get_by_role("tab", name="Review").click()
     expected = f"{wrong} card(s) due." if wrong else "No review cards are due"
     page.wait_for_function("t => document.querySelector('#review-due').innerText.includes(t)", arg=expected)
+    if wrong:  # a due card can be answered again and is rescheduled
+        assert page.inner_text("#review-question").strip() in [q.split(". ", 1)[1] for q in questions]
+        if page.locator("#review-options").is_visible():
+            page.locator("#review-options label").first.click()
+        page.click("#review-check")
+        page.wait_for_function("document.querySelector('#review-feedback').innerText.includes('Next review:')")
+        assert re.search(r"corpus/aws-developer-associate-notes\.txt:\d+", page.inner_text("#review-feedback"))
     shot(page, "ui-review")
 
 
@@ -199,6 +207,10 @@ def test_uploaded_note_is_ingested_and_cited(page: Page, app: tuple[str, Path]) 
     assert "zorblat.md" in page.inner_text("#notes-table")
     page.wait_for_selector("#note-view :text('A zorblat checkpoint takes 17 minutes')")
     shot(page, "ui-upload")
+    page.click("#reingest")  # the whole folder again: nothing changed, so nothing is re-embedded
+    page.wait_for_function("document.querySelector('#notes-status').innerText.includes('Re-ingested')")
+    status = page.inner_text("#notes-status")
+    assert re.search(r"from 2 file\(s\): 0 added, 0 updated, \d+ unchanged, 0 removed", status), status
 
     page.get_by_role("tab", name="Chat").click()
     reply = ask(page, "How long does a zorblat checkpoint take?")
