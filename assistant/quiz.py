@@ -477,6 +477,8 @@ class _Maker:
         key = f"con:{canon(c.subject)}"
         verb = c.verb.replace("only ", "")
         if kind == "mcq":
+            if loose(first) in loose(second) or loose(second) in loose(first):
+                return None  # "persistent or non-persistent": one option would spell out the other
             if verb in ("supports", "support", "provides", "provide"):
                 base = verb.rstrip("s") if verb.endswith("s") else verb
                 does = "Do" if verb in ("support", "provide") else "Does"

@@ -119,6 +119,9 @@ def find_quantities(text: str) -> list[Quantity]:
     return found
 
 
+ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)s\b")  # "MQs", "AMIs"; "SQS" is no plural
+
+
 def _singular(word: str) -> str:
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -130,6 +133,7 @@ def _singular(word: str) -> str:
 @lru_cache(maxsize=65536)
 def loose(text: str) -> str:
     """Text for tolerant comparison: case, spacing, punctuation, articles and simple plurals ignored."""
+    text = ACRONYM_PLURAL.sub(r"\1", text)
     words = re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text.casefold().replace(",", ""))
     return " ".join(_singular(w) for w in words if w not in ARTICLES)
 
@@ -154,6 +158,13 @@ def _similar(a: str, b: str, ratio: float) -> bool:
     return matcher.real_quick_ratio() >= ratio and matcher.quick_ratio() >= ratio and matcher.ratio() >= ratio
 
 
+NEGATING_PREFIXES = ("non", "un", "in", "not", "no")
+
+
+def _negation_of(x: str, y: str) -> bool:
+    return any(x == prefix + y for prefix in NEGATING_PREFIXES)
+
+
 @lru_cache(maxsize=65536)
 def same_thing(a: str, b: str, ratio: float = 0.85) -> bool:
     """True when two names denote the same thing: a shared alias, or nearly the same spelling."""
@@ -163,6 +174,8 @@ def same_thing(a: str, b: str, ratio: float = 0.85) -> bool:
     x, y = canon(a), canon(b)
     if not x or not y:
         return False
+    if _negation_of(x, y) or _negation_of(y, x):
+        return False  # "non-persistent" is the opposite of "persistent", not another name for it
     if min(len(x), len(y)) >= 5 and (x in y or y in x):
         return True
     return _similar(x, y, ratio)
