@@ -102,11 +102,11 @@ class Assistant:
             return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
         resolved = resolve(asked, history, self._is_topic)
         vector, docs = self._search(resolved, self.settings.top_k)
-        passages = [_passage(d) for d in docs]
         keywords = self.retriever.keyword_index()
         scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight, self._embed)
         if scored and self.reranker is not None:
             scored = rerank_best(resolved, scored, self.reranker.scores)
+        passages = _by_evidence([_passage(d) for d in docs], scored)
         if not scored or self._evidence(scored[0]) < self._threshold():
             return Answer(
                 question=question,
@@ -127,7 +127,6 @@ class Assistant:
             resolved_question=resolved,
         )
 
-
     def _evidence(self, best: Scored) -> float:
         return best.rerank if best.rerank is not None else best.score
 
@@ -147,6 +146,14 @@ def _passage(doc: Document) -> Passage:
         text=doc.page_content,
         score=round(float(meta.get("score", 0.0)), 4),
     )
+
+
+def _by_evidence(passages: list[Passage], scored: list[Scored]) -> list[Passage]:
+    """Passages reordered so that those holding the best sentences come first."""
+    order: dict[tuple[str, int], int] = {}
+    for s in scored:
+        order.setdefault((str(s.doc.metadata["source"]), int(s.doc.metadata["start_line"])), len(order))
+    return sorted(passages, key=lambda p: order.get((p.source, p.start_line), len(order)))
 
 
 def _closest(scored: list[Scored], n: int = 3) -> list[Citation]:

@@ -63,7 +63,8 @@ class Segment:
         return self.line if self.last < 0 else self.last
 
 
-LEAD_IN = re.compile(r"(:|\s-|\u2013|\?)\s*$")  # "trusted entity :", "SNS -": a list or definition follows
+# "trusted entity :", "SNS -", "# Title": a list or a definition follows
+LEAD_IN = re.compile(r"(:|\s-|\u2013|\?)\s*$")
 
 
 def segments(text: str, max_chars: int = 260) -> Iterator[Segment]:
@@ -73,13 +74,15 @@ def segments(text: str, max_chars: int = 260) -> Iterator[Segment]:
     lines = text.split("\n")
     for number, line in enumerate(lines):
         stripped = line.strip()
-        lead_in = _with_followers(lines, number, max_chars) if LEAD_IN.search(stripped) else None
-        if lead_in is not None:
-            yield lead_in
-            continue
+        if LEAD_IN.search(stripped) or stripped.startswith("#"):
+            lead_in = _with_followers(lines, number, max_chars)
+            if lead_in is not None:
+                yield lead_in
+            if lead_in is not None or len(WORD.findall(stripped.lower())) < 4:
+                continue  # a bare heading ("IAM -") states nothing
         if len(stripped) <= max_chars:
             # A short line is one statement in notes, even when it holds several "sentences".
-            if WORD.search(stripped.lower()) and len(stripped) >= 2:
+            if len(WORD.findall(stripped.lower())) >= 2:
                 start = line.index(stripped)
                 yield Segment(number, start, start + len(stripped), stripped)
             continue
