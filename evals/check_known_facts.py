@@ -39,19 +39,20 @@ def main():
     n = len(lines)
 
     # section index of each line = number of separator lines before it
-    section_of, seps = [], 0
+    section_of: list[int | None] = []
+    seps = 0
     for line in lines:
         is_sep = bool(SEP.match(line))
         section_of.append(None if is_sep else seps)
         seps += is_sep
-    sections_with_content = {
-        section_of[i] for i, line in enumerate(lines)
-        if section_of[i] is not None and line.strip()
+    sections_with_content: set[int] = {
+        sec for sec, line in zip(section_of, lines, strict=True) if sec is not None and line.strip()
     }
 
-    ids, questions = Counter(), Counter()
+    ids: Counter[str] = Counter()
+    questions: Counter[str] = Counter()
     n_ans = n_unans = 0
-    per_section = Counter()
+    per_section: Counter[int] = Counter()
     copy_warnings = []
 
     for lineno, raw in enumerate(DATA.read_text(encoding="utf-8").splitlines(), 1):
@@ -61,8 +62,8 @@ def main():
             continue
         try:
             case = json.loads(raw)
-        except json.JSONDecodeError as e:
-            problems.append(f"{where}: bad JSON: {e}")
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: bad JSON: {exc}")
             continue
         if not isinstance(case, dict):
             problems.append(f"{where}: not an object")
@@ -79,7 +80,7 @@ def main():
         if not isinstance(ans, bool):
             problems.append(f"{where}: answerable must be bool")
             continue
-        ids[cid] += 1
+        ids[str(cid)] += 1
         questions[q.strip().lower()] += 1
 
         if not ans:
@@ -119,7 +120,7 @@ def main():
                 problems.append(f"{where}: bad regex {r!r}: {err}")
         if compiled and not any(c.search(gold_text) for c in compiled):
             problems.append(f"{where}: no regex matches gold lines {s}-{e}")
-        secs = {section_of[i - 1] for i in range(s, e + 1)} - {None}
+        secs = {sec for sec in section_of[s - 1 : e] if sec is not None}
         if len(secs) != 1:
             problems.append(f"{where}: gold span crosses/lacks a section: {sorted(secs)}")
         for sec in secs:
