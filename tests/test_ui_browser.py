@@ -182,7 +182,11 @@ def test_three_question_quiz_is_scored_and_exported(page: Page, tmp_path: Path) 
     expected = f"{wrong} card(s) due." if wrong else "No review cards are due"
     page.wait_for_function("t => document.querySelector('#review-due').innerText.includes(t)", arg=expected)
     if wrong:  # a due card can be answered again and is rescheduled
-        assert page.inner_text("#review-question").strip() in [q.split(". ", 1)[1] for q in questions]
+        asked = [q.split(". ", 1)[1] for q in questions]
+        # Wait out Gradio's "processing" overlay: the card shows one of the quiz's questions.
+        page.wait_for_function("qs => qs.includes(document.querySelector('#review-question').innerText.trim())",
+                               arg=asked)
+        assert page.inner_text("#review-question").strip() in asked
         if page.locator("#review-options").is_visible():
             page.locator("#review-options label").first.click()
         page.click("#review-check")
