@@ -4,6 +4,7 @@ sentences of an answer and its score is the evidence a refusal is decided on."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ class Reranker:
         self.tokenizer.no_padding()  # the shipped tokenizer pads every input to 512
         self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.enable_padding()
+        self._lock = threading.Lock()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(
@@ -36,7 +38,8 @@ class Reranker:
     def scores(self, question: str, passages: list[str]) -> list[float]:
         if not passages:
             return []
-        encoded = self.tokenizer.encode_batch([(question, p) for p in passages])
+        with self._lock:  # the tokenizer is not safe to share between threads
+            encoded = self.tokenizer.encode_batch([(question, p) for p in passages])
         feed = {
             "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),

@@ -48,6 +48,7 @@ class LazyEmbeddings(Embeddings):
         self.threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._encode_lock = threading.Lock()
 
     @property
     def model(self) -> Any:
@@ -63,9 +64,12 @@ class LazyEmbeddings(Embeddings):
             return self._model
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        vectors = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        model = self.model
+        # One encode at a time: the fast tokenizer and transformers' forward hooks are not thread-safe.
+        with self._encode_lock:
+            vectors = model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
         return [vector.tolist() for vector in vectors]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -128,7 +132,8 @@ def _client(settings: Settings) -> Any:
             raise StoreError(f"chroma_url '{settings.chroma_url}' is not of the form http://HOST:PORT")
         try:
             client = chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
             )
             client.heartbeat()
