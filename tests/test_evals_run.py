@@ -31,12 +31,12 @@ CITATION_KEYS = {"source", "start_line", "end_line", "quote", "score"}
 # the answering engine landed (measured figure in the comment, at commit 437494d). Raise them as the product
 # improves; never lower them to make a run pass.
 MIN_PROJECT = {
-    "hit_at_1": 0.76,  # measured 0.786 (33/42)
-    "hit_at_k": 0.95,  # measured 0.976 (41/42)
-    "mrr_at_10": 0.85,  # measured 0.871
-    "ndcg_at_10": 0.88,  # measured 0.898
+    "hit_at_1": 0.86,  # measured 0.905 (38/42) at 57760f4; 0.786 at 437494d
+    "hit_at_k": 0.97,  # measured 1.000 (42/42) at 57760f4; 0.976 at 437494d
+    "mrr_at_10": 0.9,  # measured 0.931 at 57760f4; 0.871 at 437494d
+    "ndcg_at_10": 0.92,  # measured 0.948 at 57760f4; 0.898 at 437494d
     "accuracy": 0.78,  # measured 0.810 (34/42)
-    "citation_accuracy": 0.78,  # measured 0.810 (34/42)
+    "citation_accuracy": 0.83,  # measured 0.857 (36/42) at 57760f4; 0.810 at 437494d
     "refusal_precision": 0.85,  # measured 1.000 (6/6)
     "refusal_recall": 0.5,  # measured 0.600 (6/10)
 }
