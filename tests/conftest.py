@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from ingest.store import LazyEmbeddings
 
 CORPUS = PROJECT_ROOT / "corpus"
 NOTES_FILE = CORPUS / "aws-developer-associate-notes.txt"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,11 @@ from ingest.errors import StoreError
 from ingest.pipeline import ingest_paths
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import LazyEmbeddings, NotesVectorStore, open_store
+from tests.conftest import free_port
 
 CORPUS = PROJECT_ROOT / "corpus"
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
 from assistant.workspace import Workspace
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import LazyEmbeddings
+from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,11 +30,6 @@ WAIT_MS = 180_000  # a shared 2-core machine can be slow; every wait is for a vi
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,15 +17,11 @@ from assistant.present import answer_markdown
 from assistant.workspace import Workspace
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import LazyEmbeddings
+from tests.conftest import free_port
 
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 CASE_IDS = ["f001", "f015", "f036", "f050", "f057", "f071", "f085", "f099", "f113", "f120"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

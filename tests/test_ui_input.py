@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from assistant.uploads import UploadError, safe_note_name, save_upload
 from assistant.workspace import Workspace
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import LazyEmbeddings, index_version
+from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -144,11 +144,6 @@ def test_served_on_loopback_only(corpus_settings: Settings, tmp_path: Path) -> N
 
 # ---------------------------------------------------------------- in the browser
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
