@@ -16,6 +16,7 @@ benchmarks/vectors.py) and marked so; the re-ingest of those is the real CLI all
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import statistics
 import tempfile
@@ -25,14 +26,14 @@ from pathlib import Path
 from benchmarks.measure import ChildRun, load, machine, run_child, table
 from benchmarks.synth import synthesize
 from benchmarks.vectors import VectorCache, fill, harvest, texts_of
-from ingest.pipeline import ingest_paths
+from ingest import pipeline
 from ingest.settings import Settings
 from ingest.store import LazyEmbeddings, open_store
 
 WORK = Path("/tmp/study-bench")
 
 
-def throughput(chunks: int, work: Path, chroma_url: str | None = None) -> None:
+def throughput(chunks: int, work: Path, chroma_url: str | None = None, index_batch: int | None = None) -> None:
     corpus = work / f"synth-{chunks}"
     synthesize(chunks, corpus)
     texts = list(texts_of(corpus))
@@ -40,75 +41,95 @@ def throughput(chunks: int, work: Path, chroma_url: str | None = None) -> None:
     embeddings = LazyEmbeddings(base.embedding_model, base.embed_batch_size)
     embeddings.embed_documents(texts[:64])  # load and warm the model outside the timings
 
-    def encode() -> float:
-        started = time.perf_counter()
+    def encode() -> tuple[float, float]:
+        started, cpu = time.perf_counter(), time.process_time()
         embeddings.model.encode(
             texts, batch_size=base.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
         )
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
+    if index_batch:
+        # What-if: the product's ingest with LangChain index() taking bigger batches than its default 100.
+        pipeline.index = functools.partial(pipeline.index, batch_size=index_batch)  # type: ignore[assignment]
     print(f"load before: {load()}")
     raw_before = encode()
     with tempfile.TemporaryDirectory(dir=work) as data:
         settings = Settings(data_dir=Path(data), chroma_url=chroma_url, collection=f"bench{time.time_ns()}")
-        started = time.perf_counter()
-        report = ingest_paths([corpus], settings, open_store(settings, embeddings))
-        ingest_seconds = time.perf_counter() - started
+        started, cpu = time.perf_counter(), time.process_time()
+        report = pipeline.ingest_paths([corpus], settings, open_store(settings, embeddings))
+        ingest = time.perf_counter() - started, time.process_time() - cpu
         if chroma_url:
             open_store(settings, embeddings)._client.delete_collection(settings.collection)
     raw_after = encode()
     print(f"load after: {load()}")
     assert report.added == len(texts), report
-    raw = statistics.mean([raw_before, raw_after])
+    wall, cpu_s = statistics.mean([raw_before[0], raw_after[0]]), statistics.mean([raw_before[1], raw_after[1]])
+    label = "ingest" + (" (server)" if chroma_url else "") + (f" (index batch {index_batch})" if index_batch else "")
     rows = [
-        ["raw encode (before)", len(texts), f"{raw_before:.1f}", f"{len(texts) / raw_before:.1f}", ""],
-        ["ingest" + (" (server)" if chroma_url else ""), report.added, f"{ingest_seconds:.1f}",
-         f"{report.added / ingest_seconds:.1f}", f"{raw / ingest_seconds:.1%}"],
-        ["raw encode (after)", len(texts), f"{raw_after:.1f}", f"{len(texts) / raw_after:.1f}", ""],
+        ["raw encode (before)", len(texts), f"{raw_before[0]:.1f}", f"{len(texts) / raw_before[0]:.1f}", "",
+         f"{raw_before[1]:.1f}", ""],
+        [label, report.added, f"{ingest[0]:.1f}", f"{report.added / ingest[0]:.1f}", f"{wall / ingest[0]:.1%}",
+         f"{ingest[1]:.1f}", f"{cpu_s / ingest[1]:.1%}"],
+        ["raw encode (after)", len(texts), f"{raw_after[0]:.1f}", f"{len(texts) / raw_after[0]:.1f}", "",
+         f"{raw_after[1]:.1f}", ""],
     ]
-    print(table(["run", "chunks", "seconds", "chunks/s", "ingest / raw encode"], rows))
+    print(table(["run", "chunks", "wall s", "chunks/s", "ingest / raw (wall)", "CPU s", "ingest / raw (CPU)"], rows))
 
 
-def sizes(targets: list[int], work: Path, real_max: int, repeats: int) -> None:
+FIRST_HEADER = ["chunks", "vectors", "wall s", "ingest s", "chunks/s", "peak RSS MB", "load 1/5/15"]
+AGAIN_HEADER = ["chunks", "wall s (median)", "wall s (range)", "ingest s (median)", "peak RSS MB", "load 1/5/15"]
+
+
+def first_ingest(size: int, corpus: Path, data: Path, cache: VectorCache, real: bool) -> list[object]:
+    """Ingest ``corpus`` into an empty ``data`` dir in a child process: one row of figures."""
+    shutil.rmtree(data, ignore_errors=True)
+    before = load()
+    if real:
+        first = run_child(["-m", "ingest", str(corpus), "--json"], {"STUDY_DATA_DIR": str(data)})
+    else:
+        print(f"  vector cache for {size}: {fill(corpus, cache, LazyEmbeddings(Settings().embedding_model))}")
+        first = run_child(["-m", "benchmarks.cached_ingest", str(corpus), "--data-dir", str(data)])
+    summary = first.json()
+    seconds = float(summary["seconds"])  # type: ignore[arg-type]
+    assert summary["added"] == size, summary
+    return [size, "real" if real else "from cache", f"{first.seconds:.1f}", f"{seconds:.1f}",
+            f"{size / seconds:.1f}", f"{first.max_rss_mb:.0f}", before]
+
+
+def reingest(size: int, corpus: Path, data: Path, repeats: int) -> list[object]:
+    """Re-ingest the unchanged corpus ``repeats`` times with the CLI: one row of figures."""
+    before = load()
+    runs: list[ChildRun] = [
+        run_child(["-m", "ingest", str(corpus), "--json"], {"STUDY_DATA_DIR": str(data)}) for _ in range(repeats)
+    ]
+    for run in runs:
+        assert run.json()["added"] == 0 and run.json()["skipped"] == size, run.stdout
+    walls = [r.seconds for r in runs]
+    inner = [float(r.json()["seconds"]) for r in runs]  # type: ignore[arg-type]
+    return [size, f"{statistics.median(walls):.2f}", f"{min(walls):.2f}-{max(walls):.2f}",
+            f"{statistics.median(inner):.2f}", f"{max(r.max_rss_mb for r in runs):.0f}", before]
+
+
+def sizes(targets: list[int], work: Path, real_max: int, repeats: int, only_reingest: bool) -> None:
     cache = VectorCache(work / "vectors")
-    rows, reingest_rows = [], []
+    firsts, agains = [], []
     for size in targets:
-        corpus = work / f"synth-{size}"
-        data = work / f"data-{size}"
-        synthesize(size, corpus)
-        shutil.rmtree(data, ignore_errors=True)
-        env = {"STUDY_DATA_DIR": str(data)}
-        print(f"{size}: ingest (load {load()})", flush=True)
-        if size <= real_max:
-            first = run_child(["-m", "ingest", str(corpus), "--json"], env)
-            how = "real"
-        else:
-            filled = fill(corpus, cache, LazyEmbeddings(Settings().embedding_model))
-            print(f"  vector cache: {filled}", flush=True)
-            first = run_child(["-m", "benchmarks.cached_ingest", str(corpus), "--data-dir", str(data)])
-            how = "vectors from cache"
-        summary = first.json()
-        rows.append([
-            size, how, f"{first.seconds:.1f}", f"{float(summary['seconds']):.1f}",  # type: ignore[arg-type]
-            f"{int(summary['added']) / float(summary['seconds']):.1f}",  # type: ignore[call-overload, arg-type]
-            f"{first.max_rss_mb:.0f}", load(),
-        ])
-        if size <= real_max:
-            harvest(Settings(data_dir=data), cache)
-        again: list[ChildRun] = [run_child(["-m", "ingest", str(corpus), "--json"], env) for _ in range(repeats)]
-        for run in again:
-            assert run.json()["added"] == 0 and run.json()["skipped"] == size, run.stdout
-        walls = [r.seconds for r in again]
-        inner = [float(r.json()["seconds"]) for r in again]  # type: ignore[arg-type]
-        reingest_rows.append([
-            size, f"{statistics.median(walls):.2f}", f"{min(walls):.2f}-{max(walls):.2f}",
-            f"{statistics.median(inner):.2f}", f"{max(r.max_rss_mb for r in again):.0f}", load(),
-        ])
-    print("\nFirst ingest (python -m ingest in a child process):")
-    print(table(["chunks", "vectors", "wall s", "ingest s", "chunks/s", "peak RSS MB", "load 1/5/15"], rows))
-    print(f"\nRe-ingest of the unchanged corpus, {repeats} runs (python -m ingest, all chunks skipped):")
-    print(table(["chunks", "wall s (median)", "wall s (range)", "ingest s (median)", "peak RSS MB", "load 1/5/15"],
-                reingest_rows))
+        corpus, data = work / f"synth-{size}", work / f"data-{size}"
+        if not only_reingest:
+            synthesize(size, corpus)
+            if size > real_max:  # the donors: every store ingested for real so far
+                for done in sorted(work.glob("data-*")):
+                    if done.name.removeprefix("data-").isdigit() and int(done.name.removeprefix("data-")) <= real_max:
+                        harvest(Settings(data_dir=done), cache)
+            firsts.append(first_ingest(size, corpus, data, cache, real=size <= real_max))
+            print(table(FIRST_HEADER, firsts[-1:]).splitlines()[-1], flush=True)
+        agains.append(reingest(size, corpus, data, repeats))
+        print(table(AGAIN_HEADER, agains[-1:]).splitlines()[-1], flush=True)
+    if firsts:
+        print("\nFirst ingest into an empty data dir (a child process; peak RSS from wait4):")
+        print(table(FIRST_HEADER, firsts))
+    print(f"\nRe-ingest of the unchanged corpus, {repeats} runs (python -m ingest, every chunk skipped):")
+    print(table(AGAIN_HEADER, agains))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,17 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("throughput", help="ingest chunks/s beside raw encode chunks/s, same chunks, same run")
     t.add_argument("--chunks", type=int, default=2000)
     t.add_argument("--chroma-url", help="ingest into this Chroma server instead of an embedded store")
+    t.add_argument("--index-batch", type=int, help="what-if: index() batch size (the product uses its default, 100)")
     s = sub.add_parser("sizes", help="first ingest and unchanged re-ingest at each size")
     s.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     s.add_argument("--real-max", type=int, default=10000, help="larger corpora take their vectors from the cache")
     s.add_argument("--repeats", type=int, default=3)
+    s.add_argument("--only-reingest", action="store_true", help="re-ingest the stores of an earlier run")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
     if args.what == "throughput":
-        throughput(args.chunks, args.work, args.chroma_url)
+        throughput(args.chunks, args.work, args.chroma_url, args.index_batch)
     else:
-        sizes(sorted(args.sizes), args.work, args.real_max, args.repeats)
+        sizes(sorted(args.sizes), args.work, args.real_max, args.repeats, args.only_reingest)
     return 0
 
 

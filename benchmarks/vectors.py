@@ -36,7 +36,8 @@ def key(text: str) -> bytes:
 
 
 class VectorCache:
-    """Rows of float32 vectors in ``folder/vectors.f32`` with their keys in ``folder/keys.bin``."""
+    """Rows of float32 vectors in ``folder/vectors.f32`` with their keys in ``folder/keys.bin``;
+    ``folder/borrowed.bin`` lists the keys whose vectors were borrowed, never to serve as donors."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -45,6 +46,9 @@ class VectorCache:
         self.keys_path = folder / "keys.bin"
         raw = self.keys_path.read_bytes() if self.keys_path.exists() else b""
         self.rows = {raw[i : i + 16]: i // 16 for i in range(0, len(raw), 16)}
+        self.borrowed_path = folder / "borrowed.bin"
+        raw = self.borrowed_path.read_bytes() if self.borrowed_path.exists() else b""
+        self.borrowed = {raw[i : i + 16] for i in range(0, len(raw), 16)}
         self._fd: int | None = None
 
     def __len__(self) -> int:
@@ -53,15 +57,21 @@ class VectorCache:
     def __contains__(self, k: bytes) -> bool:
         return k in self.rows
 
-    def add(self, keys: list[bytes], vectors: np.ndarray) -> None:
+    def is_real(self, k: bytes) -> bool:
+        return k in self.rows and k not in self.borrowed
+
+    def add(self, keys: list[bytes], vectors: np.ndarray, borrowed: bool = False) -> None:
         fresh = [(k, v) for k, v in zip(keys, vectors, strict=True) if k not in self.rows]
         if not fresh:
             return
-        with self.vectors_path.open("ab") as vf, self.keys_path.open("ab") as kf:
+        with self.vectors_path.open("ab") as vf, self.keys_path.open("ab") as kf, self.borrowed_path.open("ab") as bf:
             for k, v in fresh:
                 self.rows[k] = len(self.rows)
                 vf.write(np.asarray(v, dtype=np.float32).tobytes())
                 kf.write(k)
+                if borrowed:
+                    self.borrowed.add(k)
+                    bf.write(k)
 
     def get(self, keys: list[bytes]) -> np.ndarray:
         if self._fd is None:
@@ -130,14 +140,20 @@ def _file_index(path: Path) -> int | None:
 
 def fill(corpus: Path, cache: VectorCache, model: LazyEmbeddings) -> dict[str, int]:
     """Make sure every chunk of ``corpus`` has a vector in the cache (see the module docstring)."""
-    donors = [i for i in range(1, 200) if all(key(t) in cache for _, _, t in _variant_chunks(i))]
+    donors = []
+    for i in range(1, 10_000):  # the variants whose every chunk was embedded for real, from file 1 on
+        if not all(cache.is_real(key(t)) for _, _, t in _variant_chunks(i)):
+            break
+        donors.append(i)
     counts = {"cached": 0, "borrowed": 0, "encoded": 0}
     donor_chunks: dict[int, list[tuple[int, int, str]]] = {}
     for path in sorted(corpus.glob("*.txt")):
         docs = NotesLoader(path, corpus).load()
         keys = [key(embedding_text(d)) for d in docs]
         index = _file_index(path)
-        new_keys, new_vectors, to_encode = [], [], []
+        new_keys: list[bytes] = []
+        new_vectors: list[np.ndarray] = []
+        to_encode: list[tuple[bytes, str]] = []
         for doc, k in zip(docs, keys, strict=True):
             if k in cache:
                 counts["cached"] += 1
@@ -145,7 +161,9 @@ def fill(corpus: Path, cache: VectorCache, model: LazyEmbeddings) -> dict[str, i
             donor_key = None
             if index is not None and donors:
                 donor = donors[(index - 1) % len(donors)]
-                spans = donor_chunks.setdefault(donor, _variant_chunks(donor))
+                if donor not in donor_chunks:
+                    donor_chunks[donor] = _variant_chunks(donor)
+                spans = donor_chunks[donor]
                 start = int(doc.metadata["start_line"])
                 donor_key = next((key(t) for s, e, t in spans if s <= start <= e), None)
             if donor_key is None:
@@ -156,12 +174,12 @@ def fill(corpus: Path, cache: VectorCache, model: LazyEmbeddings) -> dict[str, i
             new_keys.append(k)
             new_vectors.append(vector / np.linalg.norm(vector))
             counts["borrowed"] += 1
-        if to_encode:
-            new_keys += [k for k, _ in to_encode]
-            new_vectors += [np.asarray(v, dtype=np.float32) for v in model.embed_documents([t for _, t in to_encode])]
-            counts["encoded"] += len(to_encode)
         if new_keys:
-            cache.add(new_keys, np.stack(new_vectors))
+            cache.add(new_keys, np.stack(new_vectors), borrowed=True)
+        if to_encode:
+            encoded = model.embed_documents([t for _, t in to_encode])
+            cache.add([k for k, _ in to_encode], np.asarray(encoded, dtype=np.float32))
+            counts["encoded"] += len(to_encode)
     return counts
 
 
