@@ -28,7 +28,7 @@ from benchmarks.synth import synthesize
 from benchmarks.vectors import VectorCache, fill, harvest, texts_of
 from ingest import pipeline
 from ingest.settings import Settings
-from ingest.store import LazyEmbeddings, open_store
+from ingest.store import embeddings_for, open_store
 
 WORK = Path("/tmp/study-bench")
 
@@ -38,7 +38,7 @@ def throughput(chunks: int, work: Path, chroma_url: str | None = None, index_bat
     synthesize(chunks, corpus)
     texts = list(texts_of(corpus))
     base = Settings()
-    embeddings = LazyEmbeddings(base.embedding_model, base.embed_batch_size)
+    embeddings = embeddings_for(base)
     embeddings.embed_documents(texts[:64])  # load and warm the model outside the timings
 
     def encode() -> tuple[float, float]:
@@ -87,7 +87,7 @@ def first_ingest(size: int, corpus: Path, data: Path, cache: VectorCache, real: 
     if real:
         first = run_child(["-m", "ingest", str(corpus), "--json"], {"STUDY_DATA_DIR": str(data)})
     else:
-        print(f"  vector cache for {size}: {fill(corpus, cache, LazyEmbeddings(Settings().embedding_model))}")
+        print(f"  vector cache for {size}: {fill(corpus, cache, embeddings_for(Settings()))}")
         first = run_child(["-m", "benchmarks.cached_ingest", str(corpus), "--data-dir", str(data)])
     summary = first.json()
     seconds = float(summary["seconds"])  # type: ignore[arg-type]

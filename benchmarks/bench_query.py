@@ -43,12 +43,14 @@ def questions(count: int, corpus: Path, seed: int = 7) -> list[str]:
     return [vary(q, rng.choice(synthetic)) if n % 2 and synthetic else q for n, q in enumerate(picked)]
 
 
-def child(data_dir: Path, chroma_url: str | None, corpus: Path, count: int, profile: Path | None) -> None:
+def child(
+    data_dir: Path, chroma_url: str | None, corpus: Path, count: int, profile: Path | None, reranker: bool
+) -> None:
     """Runs in the child process: prints one JSON line of figures."""
     from assistant import Assistant
 
     started = time.perf_counter()
-    assistant = Assistant(Settings(data_dir=data_dir, chroma_url=chroma_url))
+    assistant = Assistant(Settings(data_dir=data_dir, chroma_url=chroma_url, reranker=reranker))
     chunks = assistant.store.count()
     for q in WARM_UP:
         assistant.answer(q)
@@ -65,6 +67,11 @@ def child(data_dir: Path, chroma_url: str | None, corpus: Path, count: int, prof
             profiler.disable()
         latencies.append((time.perf_counter() - t) * 1000)
         grounded += answer.grounded
+    retrieval = []
+    for q in asked:  # retrieval alone (hybrid search + fusion, query embedding included)
+        t = time.perf_counter()
+        assistant.retrieve(q)
+        retrieval.append((time.perf_counter() - t) * 1000)
     if profiler and profile:
         with profile.open("w") as out:
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
@@ -72,22 +79,29 @@ def child(data_dir: Path, chroma_url: str | None, corpus: Path, count: int, prof
         "chunks": chunks, "startup_s": startup, "n": len(latencies), "grounded": grounded,
         "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
         "mean": sum(latencies) / len(latencies), "max": max(latencies),
+        "retrieve_p50": percentile(retrieval, 50), "retrieve_p95": percentile(retrieval, 95),
     }))
 
 
-def run(size: int, work: Path, count: int, chroma_url: str | None, data_dir: Path, profile: bool) -> list[object]:
+def run(
+    size: int, work: Path, count: int, chroma_url: str | None, data_dir: Path, profile: bool, reranker: bool
+) -> list[object]:
     args = ["-m", "benchmarks.bench_query", "child", "--data-dir", str(data_dir), "--corpus",
             str(work / f"synth-{size}"), "--questions", str(count)]
+    if not reranker:
+        args += ["--no-reranker"]
     if chroma_url:
         args += ["--chroma-url", chroma_url]
     if profile:
-        args += ["--profile", str(work / f"profile-{size}{'-server' if chroma_url else ''}.txt")]
+        tag = ("-server" if chroma_url else "") + ("" if reranker else "-no-reranker")
+        args += ["--profile", str(work / f"profile-{size}{tag}.txt")]
     before = load()
     done = run_child(args)
     got = done.json()
     return [
-        got["chunks"], "server" if chroma_url else "embedded", f"{got['p50']:.0f}", f"{got['p95']:.0f}",
-        f"{got['mean']:.0f}", f"{got['max']:.0f}", f"{got['grounded']}/{got['n']}",
+        got["chunks"], ("server" if chroma_url else "embedded") + ("" if reranker else ", no reranker"),
+        f"{got['p50']:.0f}", f"{got['p95']:.0f}", f"{got['mean']:.0f}", f"{got['max']:.0f}",
+        f"{got['retrieve_p50']:.0f}", f"{got['retrieve_p95']:.0f}", f"{got['grounded']}/{got['n']}",
         f"{got['startup_s']:.1f}", f"{done.max_rss_mb:.0f}", before,
     ]
 
@@ -102,17 +116,23 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--corpus", type=Path, required=True)
     c.add_argument("--questions", type=int, default=100)
     c.add_argument("--profile", type=Path)
+    c.add_argument("--no-reranker", action="store_true")
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--server", type=int, nargs="*", default=[10000], help="sizes to run against a server")
     parser.add_argument("--server-port", type=int, default=18765, help="a fixed port lets reruns reuse the store")
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--profile", action="store_true", help="write a cProfile of the timed answers per size")
+    parser.add_argument("--no-reranker", type=int, nargs="*", default=[], help="sizes to run again, reranker off")
     args = parser.parse_args(argv)
     if args.what == "child":
-        child(args.data_dir, args.chroma_url, args.corpus, args.questions, args.profile)
+        child(args.data_dir, args.chroma_url, args.corpus, args.questions, args.profile, not args.no_reranker)
         return 0
     print(f"machine: {machine()}")
-    rows = [run(size, args.work, args.questions, None, args.work / f"data-{size}", args.profile) for size in args.sizes]
+    rows = [
+        run(size, args.work, args.questions, None, args.work / f"data-{size}", args.profile, reranker)
+        for size in args.sizes
+        for reranker in ([True, False] if size in args.no_reranker else [True])
+    ]
     server_rows = []
     for size in args.server:
         with ChromaServer(args.work / f"server-{size}", args.server_port) as server:
@@ -120,11 +140,11 @@ def main(argv: list[str] | None = None) -> int:
             filled = run_child(["-m", "benchmarks.cached_ingest", str(args.work / f"synth-{size}"),
                                 "--data-dir", str(data), "--chroma-url", server.url])
             print(f"server {size}: filled in {filled.seconds:.1f} s: {filled.json()}", file=sys.stderr)
-            rows.append(run(size, args.work, args.questions, server.url, data, args.profile))
+            rows.append(run(size, args.work, args.questions, server.url, data, args.profile, True))
             server_rows.append([size, f"{server.peak_rss_mb():.0f}"])
     print(f"\nWarm answer latency, {args.questions} questions each asked once (ms); peak RSS of the app process:")
-    print(table(["chunks", "store", "p50", "p95", "mean", "max", "answered", "startup s", "peak RSS MB",
-                 "load 1/5/15"], rows))
+    print(table(["chunks", "store", "p50", "p95", "mean", "max", "retrieve p50", "retrieve p95", "answered",
+                 "startup s", "peak RSS MB", "load 1/5/15"], rows))
     if server_rows:
         print("\nChroma server process (its own peak RSS, while filled and queried):")
         print(table(["chunks", "server peak RSS MB"], server_rows))

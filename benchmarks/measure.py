@@ -93,9 +93,12 @@ def machine() -> str:
     import chromadb
     import torch
 
+    from ingest.settings import Settings
+
+    threads = Settings().torch_threads or torch.get_num_threads()
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem_kb / 2**20:.0f} GiB RAM, Linux {platform.release()}, "
-        f"Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+        f"Python {platform.python_version()}, torch {torch.__version__} ({threads} thread(s), STUDY_TORCH_THREADS), "
         f"chromadb {chromadb.__version__}"
     )
 

@@ -25,7 +25,7 @@ from benchmarks.synth import NOTES_FILE, vary
 from ingest.chunking import chunk_lines
 from ingest.loaders import NotesLoader
 from ingest.settings import Settings
-from ingest.store import LazyEmbeddings, embedding_text, open_store
+from ingest.store import LazyEmbeddings, embedding_text, embeddings_for, open_store
 
 DIM = 384
 NOISE = 0.02
@@ -89,7 +89,7 @@ class CachedEmbeddings(Embeddings):
 
     def __init__(self, cache: VectorCache, settings: Settings, warm: bool = True) -> None:
         self.cache = cache
-        self.model = LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
+        self.model = embeddings_for(settings)
         if warm:
             self.model.embed_documents(["warm-up sentence"] * settings.embed_batch_size)
 
