@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
+import httpx
 from langchain_core.documents import Document
 
 from assistant.compose import Scored, pick_answer, rerank_best, score_sentences
@@ -100,12 +101,18 @@ class Assistant:
             asked = clean_question(question)
         except QuestionError as exc:
             return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
-        resolved = resolve(asked, history, self._is_topic)
-        vector, docs = self._search(resolved, self.settings.top_k)
-        keywords = self.retriever.keyword_index()
-        scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight, self._embed)
-        if scored and self.reranker is not None:
-            scored = rerank_best(resolved, scored, self.reranker.scores)
+        try:
+            resolved = resolve(asked, history, self._is_topic)
+            vector, docs = self._search(resolved, self.settings.top_k)
+            keywords = self.retriever.keyword_index()
+        except httpx.HTTPError as exc:  # server mode: the Chroma server stopped or the network broke
+            message = f"lost the Chroma server at {self.settings.chroma_url}: {exc}"
+            return Answer(question=question, text=message, grounded=False, error=message)
+        if self.reranker is None:
+            scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight, self._embed)
+        else:
+            scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight)
+            scored = rerank_best(resolved, scored, self.reranker.scores) if scored else scored
         passages = _by_evidence([_passage(d) for d in docs], scored)
         if not scored or self._evidence(scored[0]) < self._threshold():
             return Answer(

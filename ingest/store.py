@@ -1,4 +1,4 @@
-"""The index: embeddings, the Chroma vector store and the ingest record manager.
+"""The index: embeddings and the Chroma vector store (the ingest records are in ``ingest.records``).
 
 Example (after ``python -m ingest``)::
 
@@ -9,7 +9,6 @@ Example (after ``python -m ingest``)::
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import uuid
 from collections.abc import Iterable
@@ -169,36 +168,6 @@ def open_store(settings: Settings, embeddings: Embeddings | None = None, create:
             f"re-ingest into a fresh data dir, or set STUDY_EMBEDDING_MODEL='{built_with}'"
         )
     return store
-
-
-def record_namespace(settings: Settings, notes_dir: Path) -> str:
-    """The records' namespace for one notes folder: the collection and the folder's name, prefixed
-    by the store's location unless the records live beside the embedded store they describe.
-
-    >>> record_namespace(Settings(), Path("corpus"))
-    'notes/corpus'
-    >>> record_namespace(Settings(chroma_url="http://127.0.0.1:8000"), Path("corpus"))
-    'http://127.0.0.1:8000#notes/corpus'
-    """
-    # Records of one store must never vouch for another: switching to a server re-ingests into it.
-    where = settings.chroma_url or (str(settings.chroma_dir) if settings.record_db_url else "")
-    base = f"{settings.collection}/{notes_dir.name}"
-    return f"{where}#{base}" if where else base
-
-
-def open_record_manager(settings: Settings, notes_dir: Path) -> Any:
-    """The ingest record manager for one notes folder; a StoreError if its database can't be opened."""
-    from langchain_classic.indexes import SQLRecordManager
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        manager = SQLRecordManager(record_namespace(settings, notes_dir), db_url=settings.record_url)
-        manager.create_schema()
-    except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
-        where = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.record_url)
-        reason = str(exc).splitlines()[0]
-        raise StoreError(f"cannot open the ingest record db at {where}: {reason}") from None
-    return manager
 
 
 def index_version(store: NotesVectorStore) -> tuple[int, str]:

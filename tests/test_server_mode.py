@@ -3,6 +3,7 @@ through the embedded store; an unreachable server is a clear error naming its UR
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -27,13 +28,12 @@ EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Chroma server (``chroma run``) on 127.0.0.1 with its data in a temp folder."""
-    path = tmp_path_factory.mktemp("chroma-server")
+@contextlib.contextmanager
+def chroma_server(path: Path) -> Iterator[str]:
+    """A real Chroma server (``chroma run``) on 127.0.0.1 with its data under ``path``; its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (path.parent / "chroma-server.log").open("wb")
+    log = (path / "chroma-server.log").open("wb")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path / "db"),
          "--host", "127.0.0.1", "--port", str(port)],
@@ -58,6 +58,12 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +173,21 @@ def test_assistant_names_an_unreachable_server(
         default_assistant.cache_clear()
     assert not answer.grounded and answer.citations == []
     assert answer.error is not None and f"cannot reach the Chroma server at {url}" in answer.error
+
+
+def test_assistant_names_a_server_that_goes_away(tmp_path: Path, embeddings: LazyEmbeddings) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "sqs.txt").write_text(
+        "SQS\n\nThe default visibility timeout of an SQS queue is 30 seconds.\n"
+        "Long polling waits up to 20 seconds for a message.\n",
+        encoding="utf-8",
+    )
+    with chroma_server(tmp_path) as url:
+        settings = Settings(data_dir=tmp_path / "data", notes_dir=notes, chroma_url=url)
+        assert ingest_paths([notes], settings, open_store(settings, embeddings)).added > 0
+        assistant = Assistant(settings, embeddings)
+        assert assistant.answer("What is the default visibility timeout of SQS?").grounded
+    answer = assistant.answer("How long does long polling wait?")  # the server has stopped
+    assert not answer.grounded and answer.citations == [] and answer.passages == []
+    assert answer.error is not None and f"lost the Chroma server at {url}" in answer.error
