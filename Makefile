@@ -32,4 +32,4 @@ test: install browser
 
 lint: install
 	$(PY) -m ruff check .
-	$(PY) -m mypy ingest assistant evals ui.py
+	$(PY) -m mypy ingest assistant evals benchmarks ui.py

@@ -78,6 +78,9 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
     history = [{"role": t["role"], "content": t["content"]} for t in turns]
     answer = assistant.answer(cleaned, history)
+    if answer.error:  # e.g. the Chroma server went away: say so, and give the question back to retry
+        yield shown, skip, skip, skip, f"⚠️ {answer.error}", question
+        return
     if answer.grounded:
         for part in streamed(answer.text):
             yield [*pending, {"role": "assistant", "content": part}], skip, skip, skip, "", ""

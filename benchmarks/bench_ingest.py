@@ -8,7 +8,7 @@ each corpus size, and the re-ingest of an unchanged corpus.
 encoded raw (``SentenceTransformer.encode``, the ingest's batch size, normalized), ingested into a
 fresh store (``ingest_paths``), and encoded raw again; the figure is ingest chunks/s over the mean
 raw chunks/s. ``sizes`` ingests each synthetic corpus with ``python -m ingest`` in a child process
-(wall time and peak RSS from wait4), then re-ingests it unchanged three times. Corpora larger than
+(wall time, and peak RSS from GNU time), then re-ingests it unchanged three times. Corpora larger than
 ``--real-max`` chunks are ingested by ``benchmarks.cached_ingest`` (vectors from the cache, see
 benchmarks/vectors.py) and marked so; the re-ingest of those is the real CLI all the same.
 """
@@ -122,7 +122,7 @@ def sizes(targets: list[int], work: Path, real_max: int, repeats: int, only_rein
         agains.append(reingest(size, corpus, data, repeats))
         print(table(AGAIN_HEADER, agains[-1:]).splitlines()[-1], flush=True)
     if firsts:
-        print("\nFirst ingest into an empty data dir (a child process; peak RSS from wait4):")
+        print("\nFirst ingest into an empty data dir (a child process; peak RSS from GNU time):")
         print(table(FIRST_HEADER, firsts))
     print(f"\nRe-ingest of the unchanged corpus, {repeats} runs (python -m ingest, every chunk skipped):")
     print(table(AGAIN_HEADER, agains))

@@ -5,7 +5,7 @@ memory at each corpus size, with the embedded store and with a Chroma server.
 
 Needs the stores of ``python -m benchmarks.bench_ingest sizes`` (``/tmp/study-bench/data-N``);
 the server store is filled here by ``benchmarks.cached_ingest`` into a ``chroma run`` server.
-Each configuration runs in its own child process (peak RSS from wait4): it builds an Assistant
+Each configuration runs in its own child process (peak RSS from GNU time): it builds an Assistant
 (default settings: hybrid retrieval, reranker on), answers 5 warm-up questions, then asks each
 benchmark question once and times each ``answer()`` call. Half the questions are eval questions
 (evals/known_facts.jsonl, answered by the real notes file inside every corpus), half are the

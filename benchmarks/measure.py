@@ -16,6 +16,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from ingest.settings import PROJECT_ROOT
 
+GNU_TIME = "/usr/bin/time"
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
 
 
@@ -44,23 +46,24 @@ class ChildRun:
 
 
 def run_child(args: Sequence[str], env: dict[str, str] | None = None) -> ChildRun:
-    """Run ``python args...`` from the project root; its own peak RSS comes from wait4, so runs
-    measured one after the other don't mix."""
+    """Run ``python args...`` from the project root under GNU time, which gives its own peak RSS.
+
+    Not wait4 on the child directly: on Linux a child's ``ru_maxrss`` starts at its parent's peak
+    (the high-water mark survives fork and exec), so a small child of a large benchmark process
+    would report the benchmark's memory. ``time`` is a small parent of its own."""
+    if not Path(GNU_TIME).is_file():
+        raise RuntimeError(f"{GNU_TIME} is missing: install Debian's `time` package to measure peak memory")
     full_env = {**os.environ, **OFFLINE_ENV, **(env or {})}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, *args], cwd=PROJECT_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    # Drain the pipes first (a full pipe would block the child), then reap it with its rusage.
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [GNU_TIME, "-f", "%M", "-o", rss.name, sys.executable, *args],
+            cwd=PROJECT_ROOT, env=full_env, capture_output=True, text=True, check=False,
+        )
+        seconds = time.perf_counter() - started
+        peak_kb = int(Path(rss.name).read_text().split()[-1])  # after "Command exited ..." if it failed
     return ChildRun(
-        seconds=time.perf_counter() - started,
-        max_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
-        returncode=proc.returncode,
-        stdout=out.decode(),
-        stderr=err.decode(),
+        seconds=seconds, max_rss_mb=peak_kb / 1024, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr
     )
 
 

@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(8, ge=1, description="Passages retrieved per question.")
     reranker: bool = Field(
-        True, description="Rerank the best answer sentences with the bundled cross-encoder (slower, more accurate)."
+        True,
+        description="Rerank the best answer sentences with the bundled cross-encoder (more accurate, and faster: "
+        "without it every candidate sentence is embedded instead).",
     )
     refusal_threshold: float = Field(
         0.34,
