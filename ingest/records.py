@@ -1,33 +1,88 @@
 """The ingest records: which chunk (by content hash) LangChain's ``index()`` has written, and when.
 
 One namespace per notes folder, in ``DATA_DIR/records.sqlite`` or the database at
-``STUDY_RECORD_DB_URL``. ``NotesRecordManager`` is LangChain's ``SQLRecordManager`` with a faster
-``update()``: a re-ingest touches every unchanged record (``cleanup="full"`` deletes what it does
-not touch), and the stock method compiles a new many-row ``INSERT ... VALUES`` for each batch,
-which was 3.7 s of an 11 s re-ingest of 10k chunks. Here the rows are bound to one upsert that
-SQLAlchemy compiles once, executed on the table (a plain executemany, no ORM bulk layer).
+``STUDY_RECORD_DB_URL`` (SQLite or PostgreSQL). ``SQLRecords`` implements LangChain's
+``RecordManager`` interface, the one ``index()`` calls, on SQLAlchemy Core and on the same table as
+LangChain's ``SQLRecordManager`` (``upsertion_record``), so record databases written by either work
+with the other. It replaces ``SQLRecordManager`` for two measured reasons (benchmarks/RESULTS.md):
+
+* a re-ingest touches every unchanged record (``cleanup="full"`` deletes what it does not touch),
+  and ``SQLRecordManager.update()`` compiles a new many-row ``INSERT ... VALUES`` through the ORM for
+  each batch: 3.7 s of an 11 s re-ingest of 10k chunks. Here the rows are bound to one upsert that
+  SQLAlchemy compiles once (an executemany);
+* importing it (``langchain_classic``, which pulls in its chains and prompts) took ~1.2 s of every
+  ``python -m ingest``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from langchain_classic.indexes import SQLRecordManager
-from langchain_classic.indexes._sql_record_manager import UpsertionRecord
-from sqlalchemy import Insert, event
+from langchain_core.indexing import RecordManager
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    Insert,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    select,
+    text,
+)
 
 from ingest.errors import StoreError
 from ingest.settings import Settings
 
-# The records table itself: an upsert on it is a plain executemany, with no ORM bookkeeping per row.
-RECORDS = UpsertionRecord.__table__
+METADATA = MetaData()
+RECORDS = Table(  # LangChain's SQLRecordManager schema, column for column
+    "upsertion_record",
+    METADATA,
+    Column("uuid", String, index=True, primary_key=True, nullable=False, default=lambda: str(uuid.uuid4())),
+    Column("key", String, index=True),
+    Column("namespace", String, index=True, nullable=False),
+    Column("group_id", String, index=True, nullable=True),
+    Column("updated_at", Float, index=True),
+    UniqueConstraint("key", "namespace", name="uix_key_namespace"),
+    Index("ix_key_namespace", "key", "namespace"),
+)
+# The database's own clock (seconds since 1970): index() compares record times with it, so one
+# clock must serve every run.
+NOW = {
+    "sqlite": "SELECT (julianday('now') - 2440587.5) * 86400.0",
+    "postgresql": "SELECT EXTRACT (EPOCH FROM CURRENT_TIMESTAMP)",
+}
+KEYS_PER_QUERY = 500  # keys in one IN (...): well under SQLite's limit on bound variables
 
 
-class NotesRecordManager(SQLRecordManager):
-    """``SQLRecordManager`` whose ``update()`` is one executemany upsert (SQLite and PostgreSQL)."""
+class SQLRecords(RecordManager):
+    """LangChain's record-manager interface over a SQLite or PostgreSQL table."""
+
+    def __init__(self, namespace: str, db_url: str) -> None:
+        super().__init__(namespace)
+        self.engine = create_engine(db_url)
+        self.dialect = self.engine.dialect.name
+        if self.dialect not in NOW:
+            raise ValueError(f"'{self.dialect}' databases are not supported (SQLite or PostgreSQL)")
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _write_ahead)
+        self._upsert = _upsert(self.dialect)
+
+    def create_schema(self) -> None:
+        METADATA.create_all(self.engine)
+
+    def get_time(self) -> float:
+        with self.engine.connect() as connection:
+            return float(connection.execute(text(NOW[self.dialect])).scalar_one())
 
     def update(
         self,
@@ -39,38 +94,106 @@ class NotesRecordManager(SQLRecordManager):
         groups = list(group_ids) if group_ids is not None else [None] * len(keys)
         if len(keys) != len(groups):
             raise ValueError(f"Number of keys ({len(keys)}) does not match number of group_ids ({len(groups)})")
-        if not keys:
-            return
         now = self.get_time()
-        if time_at_least and now < time_at_least:  # the stock guard against clock skew
+        if time_at_least and now < time_at_least:  # a clock that went back would make cleanup unsafe
             raise AssertionError(f"Time sync issue: {now} < {time_at_least}")
-        stmt: Insert
-        if self.dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            lite = sqlite_insert(RECORDS)
-            stmt = lite.on_conflict_do_update(
-                [RECORDS.c.key, RECORDS.c.namespace],
-                set_={"updated_at": lite.excluded.updated_at, "group_id": lite.excluded.group_id},
-            )
-        elif self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            pg = pg_insert(RECORDS)
-            stmt = pg.on_conflict_do_update(
-                constraint="uix_key_namespace",
-                set_={"updated_at": pg.excluded.updated_at, "group_id": pg.excluded.group_id},
-            )
-        else:
-            super().update(keys, group_ids=group_ids, time_at_least=time_at_least)
+        if not keys:
             return
         rows = [
             {"key": key, "namespace": self.namespace, "updated_at": now, "group_id": group}
             for key, group in zip(keys, groups, strict=True)
         ]
-        with self._make_session() as session:
-            session.execute(stmt, rows)
-            session.commit()
+        with self.engine.begin() as connection:
+            connection.execute(self._upsert, rows)
+
+    def exists(self, keys: Sequence[str]) -> list[bool]:
+        found: set[str] = set()
+        with self.engine.connect() as connection:
+            for part in _parts(keys):
+                query = select(RECORDS.c.key).where(RECORDS.c.namespace == self.namespace, RECORDS.c.key.in_(part))
+                found.update(connection.execute(query).scalars())
+        return [key in found for key in keys]
+
+    def list_keys(
+        self,
+        *,
+        before: float | None = None,
+        after: float | None = None,
+        group_ids: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[str]:
+        query = select(RECORDS.c.key).where(RECORDS.c.namespace == self.namespace)
+        if after is not None:
+            query = query.where(RECORDS.c.updated_at > after)
+        if before is not None:
+            query = query.where(RECORDS.c.updated_at < before)
+        if group_ids:
+            query = query.where(RECORDS.c.group_id.in_(group_ids))
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
+
+    def delete_keys(self, keys: Sequence[str]) -> None:
+        with self.engine.begin() as connection:
+            for part in _parts(keys):
+                connection.execute(
+                    delete(RECORDS).where(RECORDS.c.namespace == self.namespace, RECORDS.c.key.in_(part))
+                )
+
+    # The async half of the interface runs the same statements on a worker thread.
+    async def acreate_schema(self) -> None:
+        await asyncio.to_thread(self.create_schema)
+
+    async def aget_time(self) -> float:
+        return await asyncio.to_thread(self.get_time)
+
+    async def aupdate(
+        self,
+        keys: Sequence[str],
+        *,
+        group_ids: Sequence[str | None] | None = None,
+        time_at_least: float | None = None,
+    ) -> None:
+        await asyncio.to_thread(self.update, keys, group_ids=group_ids, time_at_least=time_at_least)
+
+    async def aexists(self, keys: Sequence[str]) -> list[bool]:
+        return await asyncio.to_thread(self.exists, keys)
+
+    async def alist_keys(
+        self,
+        *,
+        before: float | None = None,
+        after: float | None = None,
+        group_ids: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[str]:
+        return await asyncio.to_thread(self.list_keys, before=before, after=after, group_ids=group_ids, limit=limit)
+
+    async def adelete_keys(self, keys: Sequence[str]) -> None:
+        await asyncio.to_thread(self.delete_keys, keys)
+
+
+def _upsert(dialect: str) -> Insert:
+    """One insert-or-refresh statement for every row of an update."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(RECORDS)
+        return lite.on_conflict_do_update(
+            [RECORDS.c.key, RECORDS.c.namespace],
+            set_={"updated_at": lite.excluded.updated_at, "group_id": lite.excluded.group_id},
+        )
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    pg = pg_insert(RECORDS)
+    return pg.on_conflict_do_update(
+        constraint="uix_key_namespace", set_={"updated_at": pg.excluded.updated_at, "group_id": pg.excluded.group_id}
+    )
+
+
+def _parts(keys: Sequence[str]) -> list[Sequence[str]]:
+    return [keys[i : i + KEYS_PER_QUERY] for i in range(0, len(keys), KEYS_PER_QUERY)]
 
 
 def record_namespace(settings: Settings, notes_dir: Path) -> str:
@@ -98,13 +221,11 @@ def _write_ahead(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_record_manager(settings: Settings, notes_dir: Path) -> NotesRecordManager:
+def open_record_manager(settings: Settings, notes_dir: Path) -> SQLRecords:
     """The ingest record manager for one notes folder; a StoreError if its database can't be opened."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        manager = NotesRecordManager(record_namespace(settings, notes_dir), db_url=settings.record_url)
-        if manager.dialect == "sqlite":
-            event.listen(manager.engine, "connect", _write_ahead)
+        manager = SQLRecords(record_namespace(settings, notes_dir), db_url=settings.record_url)
         manager.create_schema()
     except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
         where = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.record_url)
