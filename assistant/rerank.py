@@ -3,9 +3,9 @@ INT8 ONNX file (run with onnxruntime; nothing is downloaded). It reranks the bes
 sentences of an answer and its score is the evidence a refusal is decided on.
 
 Each pair runs on its own, unpadded, and the pairs of one question are spread over ``workers``
-one-thread runs: on these 2-core machines that is about half the time of one padded batch (55 ms
-against 115 ms for 5 pairs, ``benchmarks/RESULTS.md``), and an idle thread sleeps instead of
-spinning while the other core is busy."""
+one-thread runs. On these 2-core machines that takes about half the time of one padded batch: 55 ms
+against 115 ms for the 5 pairs of an eval question (``benchmarks/RESULTS.md``). One thread per run
+keeps onnxruntime from spin-waiting on a core that another process holds."""
 
 from __future__ import annotations
 
