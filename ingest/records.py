@@ -26,6 +26,7 @@ from typing import Any
 from langchain_core.indexing import RecordManager
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Float,
     Index,
     Insert,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    and_,
     create_engine,
     delete,
     event,
@@ -110,8 +112,7 @@ class SQLRecords(RecordManager):
         found: set[str] = set()
         with self.engine.connect() as connection:
             for part in _parts(keys):
-                query = select(RECORDS.c.key).where(RECORDS.c.namespace == self.namespace, RECORDS.c.key.in_(part))
-                found.update(connection.execute(query).scalars())
+                found.update(connection.execute(select(RECORDS.c.key).where(self._among(part))).scalars())
         return [key in found for key in keys]
 
     def list_keys(
@@ -137,9 +138,11 @@ class SQLRecords(RecordManager):
     def delete_keys(self, keys: Sequence[str]) -> None:
         with self.engine.begin() as connection:
             for part in _parts(keys):
-                connection.execute(
-                    delete(RECORDS).where(RECORDS.c.namespace == self.namespace, RECORDS.c.key.in_(part))
-                )
+                connection.execute(delete(RECORDS).where(self._among(part)))
+
+    def _among(self, keys: Sequence[str]) -> ColumnElement[bool]:
+        """This namespace's records of ``keys``."""
+        return and_(RECORDS.c.namespace == self.namespace, RECORDS.c.key.in_(keys))
 
     # The async half of the interface runs the same statements on a worker thread.
     async def acreate_schema(self) -> None:
