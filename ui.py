@@ -19,11 +19,9 @@ from typing import Any
 import gradio as gr
 
 from assistant import QuestionError
-from assistant.context import ContextLine, context_lines, lines_html, parse_ref
-from assistant.engine import clean_question
-from assistant.export import export_apkg, export_csv
-from assistant.grading import grade, grade_quiz
-from assistant.present import (
+from assistant.answer.context import ContextLine, context_lines, lines_html, parse_ref
+from assistant.answer.engine import clean_question
+from assistant.app.present import (
     answer_markdown,
     chip_choices,
     option_letters,
@@ -35,10 +33,14 @@ from assistant.present import (
     streamed,
     topic_names,
 )
-from assistant.quiz import KIND_CHOICES, QuizError, QuizItem, generate_quiz
-from assistant.uploads import UploadError, save_upload
-from assistant.workspace import Workspace
-from ingest import Settings, StoreError
+from assistant.app.uploads import UploadError, save_upload
+from assistant.app.workspace import Workspace
+from assistant.quiz.export import export_apkg, export_csv
+from assistant.quiz.generate import generate_quiz
+from assistant.quiz.grading import grade, grade_quiz
+from assistant.quiz.items import KIND_CHOICES, QuizError, QuizItem
+from core.settings import Settings
+from ingest import StoreError
 from ingest.errors import NotesError
 
 MAX_QUIZ = 20  # quiz slots on the page
@@ -421,7 +423,7 @@ def serve(ws: Workspace, port: int, block: bool = True) -> gr.Blocks:
     app.queue(default_concurrency_limit=4)
     app.launch(
         server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=not block,
-        max_file_size=f"{int(ws.settings.max_file_mb)}mb", css=CSS, theme=gr.themes.Soft(), quiet=True,
+        max_file_size=f"{int(ws.settings.index.max_file_mb)}mb", css=CSS, theme=gr.themes.Soft(), quiet=True,
     )
     return app
 

@@ -17,10 +17,11 @@ import textwrap
 
 from pydantic import ValidationError
 
+from assistant.answer.engine import Assistant, QuestionError, clean_question
+from assistant.answer.types import Answer
 from assistant.cli_options import add_store_options, settings_from
-from assistant.engine import Assistant, QuestionError, clean_question
 from assistant.quiz_cli import add_quiz_commands
-from assistant.types import Answer, Citation
+from core.spans import Citation
 from ingest.errors import StoreError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:

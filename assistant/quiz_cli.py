@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from assistant.cli_options import add_store_options, settings_from
-from assistant.grading import grade
-from assistant.quiz import KIND_CHOICES, QuizError, QuizItem
-from assistant.solve import ExamError, parse_exam_question
+from assistant.exam.solve import ExamError, parse_exam_question
+from assistant.quiz.grading import grade
+from assistant.quiz.items import KIND_CHOICES, QuizError, QuizItem
 
 QUOTE_WIDTH = 100
 
 
 def _assistant(args: argparse.Namespace) -> Any:
-    from assistant.engine import Assistant
+    from assistant.answer.engine import Assistant
 
     return Assistant(settings_from(args))
 
@@ -60,7 +60,7 @@ def _ask(prompt: str, stdin: TextIO, out: TextIO) -> str | None:
 
 
 def quiz_command(args: argparse.Namespace) -> int:
-    from assistant.quiz import generate_quiz
+    from assistant.quiz.generate import generate_quiz
     from ingest.errors import StoreError
 
     try:
@@ -72,7 +72,7 @@ def quiz_command(args: argparse.Namespace) -> int:
     except (QuizError, StoreError) as exc:
         return _fail(str(exc))
     if args.export:
-        from assistant.export import export_quiz
+        from assistant.quiz.export import export_quiz
 
         try:
             path = export_quiz(items, Path(args.export))
@@ -88,7 +88,7 @@ def quiz_command(args: argparse.Namespace) -> int:
 
 def take_quiz(items: list[QuizItem], args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     """Ask each item, grade it, and make each wrong answer a review card."""
-    from assistant.review import ReviewStore
+    from assistant.review.store import ReviewStore
 
     store = ReviewStore.in_data_dir(settings_from(args).data_dir)
     right = asked = 0
@@ -112,7 +112,7 @@ def take_quiz(items: list[QuizItem], args: argparse.Namespace, stdin: TextIO, ou
 
 
 def review_command(args: argparse.Namespace) -> int:
-    from assistant.review import ReviewStore
+    from assistant.review.store import ReviewStore
 
     store = ReviewStore.in_data_dir(settings_from(args).data_dir)
     due = store.due()
@@ -142,7 +142,7 @@ def review_command(args: argparse.Namespace) -> int:
 
 
 def solve_command(args: argparse.Namespace) -> int:
-    from assistant.solve import solve
+    from assistant.exam.solve import solve
     from ingest.errors import StoreError
 
     text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()

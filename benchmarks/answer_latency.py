@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from assistant import Assistant
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -25,9 +25,10 @@ from pathlib import Path
 from benchmarks.measure import ChildRun, load, machine, run_child, table
 from benchmarks.synth import synthesize
 from benchmarks.vectors import VectorCache, fill, harvest, texts_of
+from core.settings import Settings
 from ingest import pipeline
-from ingest.settings import Settings
-from ingest.store import embeddings_for, open_store
+from ingest.embeddings import embeddings_for
+from ingest.store import open_store
 
 WORK = Path("/tmp/study-bench")
 
@@ -43,19 +44,19 @@ def throughput(chunks: int, work: Path, chroma_url: str | None = None) -> None:
     def encode() -> tuple[float, float]:
         started, cpu = time.perf_counter(), time.process_time()
         embeddings.model.encode(
-            texts, batch_size=base.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
+            texts, batch_size=base.index.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return time.perf_counter() - started, time.process_time() - cpu
 
     print(f"load before: {load()}")
     raw_before = encode()
     with tempfile.TemporaryDirectory(dir=work) as data:
-        settings = Settings(data_dir=Path(data), chroma_url=chroma_url, collection=f"bench{time.time_ns()}")
+        settings = Settings(data_dir=Path(data), chroma_url=chroma_url, index={"collection": f"bench{time.time_ns()}"})
         started, cpu = time.perf_counter(), time.process_time()
         report = pipeline.ingest_paths([corpus], settings, open_store(settings, embeddings))
         ingest = time.perf_counter() - started, time.process_time() - cpu
         if chroma_url:
-            open_store(settings, embeddings)._client.delete_collection(settings.collection)
+            open_store(settings, embeddings).delete_collection()
     raw_after = encode()
     print(f"load after: {load()}")
     assert report.added == len(texts), report

@@ -27,7 +27,7 @@ from pathlib import Path
 from benchmarks.measure import load, machine, percentile, run_child, table
 from benchmarks.server import ChromaServer
 from benchmarks.synth import vary
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 WORK = Path("/tmp/study-bench")
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
@@ -50,7 +50,7 @@ def child(
     from assistant import Assistant
 
     started = time.perf_counter()
-    assistant = Assistant(Settings(data_dir=data_dir, chroma_url=chroma_url, reranker=reranker))
+    assistant = Assistant(Settings(data_dir=data_dir, chroma_url=chroma_url, answer={"reranker": reranker}))
     chunks = assistant.store.count()
     for q in WARM_UP:
         assistant.answer(q)

@@ -14,8 +14,8 @@ import logging
 from pathlib import Path
 
 from benchmarks.vectors import CachedEmbeddings, VectorCache
+from core.settings import Settings
 from ingest.pipeline import ingest_paths
-from ingest.settings import Settings
 from ingest.store import open_store
 
 DEFAULT_CACHE = Path("/tmp/study-bench/vectors")

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 GNU_TIME = "/usr/bin/time"
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
@@ -96,9 +96,9 @@ def machine() -> str:
     import chromadb
     import torch
 
-    from ingest.settings import Settings
+    from core.settings import Settings
 
-    threads = Settings().torch_threads or torch.get_num_threads()
+    threads = Settings().index.torch_threads or torch.get_num_threads()
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem_kb / 2**20:.0f} GiB RAM, Linux {platform.release()}, "
         f"Python {platform.python_version()}, torch {torch.__version__} ({threads} thread(s), STUDY_TORCH_THREADS), "

@@ -27,8 +27,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.settings import PROJECT_ROOT
 from ingest.loaders import NotesLoader
-from ingest.settings import PROJECT_ROOT
 
 NOTES_FILE = PROJECT_ROOT / "corpus" / "aws-developer-associate-notes.txt"
 

@@ -22,10 +22,11 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from benchmarks.synth import NOTES_FILE, vary
+from core.settings import Settings
 from ingest.chunking import chunk_lines
+from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.loaders import NotesLoader
-from ingest.settings import Settings
-from ingest.store import LazyEmbeddings, embedding_text, embeddings_for, open_store
+from ingest.store import embedding_text, open_store
 
 DIM = 384
 NOISE = 0.02
@@ -91,7 +92,7 @@ class CachedEmbeddings(Embeddings):
         self.cache = cache
         self.model = embeddings_for(settings)
         if warm:
-            self.model.embed_documents(["warm-up sentence"] * settings.embed_batch_size)
+            self.model.embed_documents(["warm-up sentence"] * settings.index.embed_batch_size)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         keys = [key(t) for t in texts]
@@ -109,7 +110,7 @@ def harvest(settings: Settings, cache: VectorCache) -> int:
     store = open_store(settings, create=False)
     offset, page, total = 0, 5000, 0
     while True:
-        got = store._collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
+        got = store.collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
         docs = [
             Document(page_content=text or "", metadata=dict(meta or {}))
             for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)

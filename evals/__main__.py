@@ -33,12 +33,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assistant.types import Answer
+from assistant.answer.types import Answer
+from core.settings import PROJECT_ROOT, Settings
 from evals.metrics import Case, Scores, score
 from evals.report import summary_rows, text_table, write_report
 from evals.runner import RunRecord, SetError, load_set, read_records, run_cases, write_records
 from ingest.errors import NotesError, StoreError
-from ingest.settings import PROJECT_ROOT, Settings
 
 DEFAULT_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 DEFAULT_REPORT_DIR = PROJECT_ROOT / "evals"

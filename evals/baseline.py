@@ -23,12 +23,13 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.types import Answer, Citation, Passage
+from assistant.answer.types import Answer, Passage
+from core.settings import Settings
+from core.spans import Citation
+from ingest.embeddings import embeddings_for
 from ingest.errors import NotesError
 from ingest.loaders import NotesLoader, source_name
 from ingest.pipeline import plan
-from ingest.settings import Settings
-from ingest.store import LazyEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,9 @@ class BaselineRAG:
         docs = notes_documents(notes)
         if not docs:
             raise NotesError(f"no readable notes files in {', '.join(map(str, notes))} for the baseline")
-        self.embeddings = embeddings or LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
+        self.embeddings = embeddings or embeddings_for(settings)
         root = settings.data_dir / "eval-baseline"
-        key = _fingerprint(docs, settings.embedding_model)
+        key = _fingerprint(docs, settings.index.embedding_model)
         folder = self.folder = root / key
         if root.is_dir():  # older baselines (other notes, other model) are of no further use
             for stale in root.iterdir():

@@ -4,8 +4,8 @@ A retrieved passage (or a citation) is a *hit* when it names the gold file and i
 the gold span. Retrieval metrics and answer/citation accuracy are computed on answerable cases;
 refusal metrics treat ``grounded == False`` as a refusal.
 
->>> gold = Span("notes.txt", 10, 12)
->>> ranked = [Span("notes.txt", 1, 5), Span("notes.txt", 12, 20)]
+>>> gold = LineSpan("notes.txt", 10, 12)
+>>> ranked = [LineSpan("notes.txt", 1, 5), LineSpan("notes.txt", 12, 20)]
 >>> hit_rank(ranked, gold), reciprocal_rank(ranked, gold), hit_at_k(ranked, gold, 1)
 (2, 0.5, False)
 >>> percentile([10.0, 20.0, 30.0, 40.0], 50)
@@ -19,22 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class Span:
-    """Lines ``start_line``..``end_line`` (1-based, inclusive) of ``source``."""
-
-    source: str
-    start_line: int
-    end_line: int
-
-    def overlaps(self, other: Span) -> bool:
-        """Same file and at least one line in common."""
-        return (
-            self.source == other.source
-            and self.start_line <= other.end_line
-            and other.start_line <= self.end_line
-        )
+from core.spans import LineSpan
+from core.stats import percentile
 
 
 @dataclass(frozen=True)
@@ -45,7 +31,7 @@ class Case:
     question: str
     answerable: bool
     expected: tuple[str, ...] = ()
-    gold: Span | None = None
+    gold: LineSpan | None = None
 
 
 @dataclass(frozen=True)
@@ -56,8 +42,8 @@ class Record:
     question: str
     answer: str
     grounded: bool
-    citations: tuple[Span, ...]
-    passages: tuple[Span, ...]
+    citations: tuple[LineSpan, ...]
+    passages: tuple[LineSpan, ...]
     latency_ms: float
 
 
@@ -108,7 +94,7 @@ class Scores:
         return [outcome for outcome in self.outcomes if not outcome.passed]
 
 
-def hit_rank(ranked: Sequence[Span], gold: Span, depth: int | None = None) -> int | None:
+def hit_rank(ranked: Sequence[LineSpan], gold: LineSpan, depth: int | None = None) -> int | None:
     """1-based rank of the first passage overlapping ``gold`` within ``depth``, else None."""
     for rank, span in enumerate(ranked[:depth], 1):
         if span.overlaps(gold):
@@ -116,29 +102,29 @@ def hit_rank(ranked: Sequence[Span], gold: Span, depth: int | None = None) -> in
     return None
 
 
-def hit_at_k(ranked: Sequence[Span], gold: Span, k: int) -> bool:
+def hit_at_k(ranked: Sequence[LineSpan], gold: LineSpan, k: int) -> bool:
     """True when one of the first ``k`` passages overlaps ``gold``."""
     return hit_rank(ranked, gold, k) is not None
 
 
-def reciprocal_rank(ranked: Sequence[Span], gold: Span, depth: int = 10) -> float:
+def reciprocal_rank(ranked: Sequence[LineSpan], gold: LineSpan, depth: int = 10) -> float:
     """1/rank of the first hit within ``depth``; 0 when there is none.
 
-    >>> reciprocal_rank([Span("a", 1, 1)] * 3 + [Span("b", 1, 1)], Span("b", 1, 9))
+    >>> reciprocal_rank([LineSpan("a", 1, 1)] * 3 + [LineSpan("b", 1, 1)], LineSpan("b", 1, 9))
     0.25
     """
     rank = hit_rank(ranked, gold, depth)
     return 1.0 / rank if rank else 0.0
 
 
-def ndcg(ranked: Sequence[Span], gold: Span, depth: int = 10) -> float:
+def ndcg(ranked: Sequence[LineSpan], gold: LineSpan, depth: int = 10) -> float:
     """nDCG@depth with binary relevance (a passage is relevant when it overlaps ``gold``).
 
     The ideal ranking puts the relevant passages retrieved first (at least one: the gold span).
 
-    >>> round(ndcg([Span("a", 1, 1), Span("a", 5, 6)], Span("a", 6, 6)), 4)
+    >>> round(ndcg([LineSpan("a", 1, 1), LineSpan("a", 5, 6)], LineSpan("a", 6, 6)), 4)
     0.6309
-    >>> ndcg([Span("a", 5, 6), Span("a", 1, 1)], Span("a", 6, 6))
+    >>> ndcg([LineSpan("a", 5, 6), LineSpan("a", 1, 1)], LineSpan("a", 6, 6))
     1.0
     """
     relevant = [span.overlaps(gold) for span in ranked[:depth]]
@@ -154,21 +140,6 @@ def answer_matches(answer: str, expected: Sequence[str]) -> bool:
     True
     """
     return any(re.search(pattern, answer, re.IGNORECASE) for pattern in expected)
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100) by linear interpolation between closest ranks; None if empty.
-
-    >>> percentile([5.0], 95), percentile([1.0, 2.0, 3.0, 4.0, 5.0], 95)
-    (5.0, 4.8)
-    """
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _ratio(part: int | float, whole: int) -> float | None:
@@ -193,8 +164,8 @@ def judge(case: Case, record: Record, k: int) -> Outcome:
 def score(cases: Sequence[Case], records: Sequence[Record], k: int = 5) -> Scores:
     """Score ``records`` against ``cases`` (matched by id; every case needs a record).
 
-    >>> case = Case("f1", "q?", True, ("30 s",), Span("n.txt", 3, 3))
-    >>> rec = Record("f1", "q?", "It is 30 s.", True, (Span("n.txt", 3, 4),), (Span("n.txt", 3, 4),), 12.0)
+    >>> case = Case("f1", "q?", True, ("30 s",), LineSpan("n.txt", 3, 3))
+    >>> rec = Record("f1", "q?", "It is 30 s.", True, (LineSpan("n.txt", 3, 4),), (LineSpan("n.txt", 3, 4),), 12.0)
     >>> s = score([case], [rec]); (s.hit_at_1, s.accuracy, s.citation_accuracy, s.refusal_precision)
     (1.0, 1.0, 1.0, None)
     """

@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.types import Answer
-from evals.metrics import Case, Record, Span
+from assistant.answer.types import Answer
+from core.spans import LineSpan
+from evals.metrics import Case, Record
 
 MAX_ERRORS_SHOWN = 20
 
@@ -98,8 +99,8 @@ class RunRecord:
         )
 
 
-def _span(data: dict[str, Any]) -> Span:
-    return Span(str(data["source"]), int(data["start_line"]), int(data["end_line"]))
+def _span(data: dict[str, Any]) -> LineSpan:
+    return LineSpan(str(data["source"]), int(data["start_line"]), int(data["end_line"]))
 
 
 def _case_problems(data: Any) -> tuple[Case | None, list[str]]:
@@ -125,7 +126,7 @@ def _case_problems(data: Any) -> tuple[Case | None, list[str]]:
                 re.compile(pattern)
             except re.error as exc:
                 problems.append(f'"expected" regex {pattern!r} does not compile: {exc}')
-    span: Span | None = None
+    span: LineSpan | None = None
     if not isinstance(gold, dict):
         problems.append('"gold" must be an object {"source", "start_line", "end_line"} for an answerable case')
     else:
@@ -135,7 +136,7 @@ def _case_problems(data: Any) -> tuple[Case | None, list[str]]:
         if not all(type(x) is int for x in (start, end)) or not 1 <= start <= end:  # type: ignore[operator]
             problems.append('"gold.start_line" and "gold.end_line" must be line numbers with start <= end')
         if not problems:
-            span = Span(str(source), int(start), int(end))  # type: ignore[arg-type]
+            span = LineSpan(str(source), int(start), int(end))  # type: ignore[arg-type]
     if problems:
         return None, problems
     return Case(str(case_id), str(question).strip(), True, tuple(expected), span), []  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 
 from ingest.errors import NotesError, StoreError
 from ingest.pipeline import IngestReport, ingest_paths
-from ingest.settings import Settings
 from ingest.store import NotesVectorStore, open_store
 
-__all__ = ["IngestReport", "NotesError", "NotesVectorStore", "Settings", "StoreError", "ingest_paths", "open_store"]
+__all__ = ["IngestReport", "NotesError", "NotesVectorStore", "StoreError", "ingest_paths", "open_store"]

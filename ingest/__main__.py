@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from core.settings import Settings
 from ingest.errors import NotesError, StoreError
 from ingest.pipeline import ingest_paths
-from ingest.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,11 +11,11 @@ citation ``source:start-end`` can always be checked against the file itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-SEPARATOR = re.compile(r"^\s*(={5,}|#{3,}|\*{5,})\s*$")
-UNDERLINE = re.compile(r"^\s*-{5,}\s*$")
-HEADING = re.compile(r"^\s*#{1,6}\s*(?P<title>\S.*)$")
+from core.spans import LineSpan
+from core.text import HEADING, SEPARATOR, UNDERLINE
+
 # "Title - definition" / "Title : definition" lines that open a topic (short title, then text).
 DEFINITION = re.compile(r"^\s*(?P<title>[A-Za-z][\w .()&@/'’,+-]{0,60}?)\s*(?:\s-{1,2}|:)(?=\s|$)")  # noqa: RUF001
 URL = re.compile(r"^\s*https?://")
@@ -25,11 +25,9 @@ NOT_TITLES = {"ex", "eg", "e.g", "ie", "i.e", "note", "solution", "answer", "exa
 
 
 @dataclass(frozen=True)
-class ChunkSpan:
-    """A chunk: lines ``start_line``..``end_line`` (1-based, inclusive) under ``section``."""
+class ChunkSpan(LineSpan):
+    """A chunk: lines ``start_line``..``end_line`` (1-based, inclusive) of ``source``, under ``section``."""
 
-    start_line: int
-    end_line: int
     section: str
 
 
@@ -124,8 +122,8 @@ def _is_heading_only(lines: list[str], run: tuple[int, int]) -> bool:
     )
 
 
-def chunk_lines(lines: list[str], max_chars: int = 500, min_chars: int = 200) -> list[ChunkSpan]:
-    """Cut ``lines`` into chunk spans that together cover every non-blank line.
+def chunk_lines(lines: list[str], max_chars: int = 500, min_chars: int = 200, source: str = "") -> list[ChunkSpan]:
+    """Cut ``lines`` (of the file named ``source``) into chunk spans that together cover every non-blank line.
 
     Sections are delimited by separator lines (``=====``); a section's first line is its title.
     Within a section, paragraphs are chunks; a long paragraph is cut where a new topic opens
@@ -142,16 +140,16 @@ def chunk_lines(lines: list[str], max_chars: int = 500, min_chars: int = 200) ->
         if sep < n:
             _attach_separator(spans, sep, lines)
         section_start = sep + 1
-    return spans
+    return [replace(span, source=source) for span in spans]
 
 
 def _attach_separator(spans: list[ChunkSpan], sep: int, lines: list[str]) -> None:
     """Cover a separator line with the chunk just before it (or a chunk of its own)."""
     if spans:
         last = spans[-1]
-        spans[-1] = ChunkSpan(last.start_line, sep + 1, last.section)
+        spans[-1] = ChunkSpan("", last.start_line, sep + 1, last.section)
     else:
-        spans.append(ChunkSpan(sep + 1, sep + 1, _title_of(lines[sep]) or "notes"))
+        spans.append(ChunkSpan("", sep + 1, sep + 1, _title_of(lines[sep]) or "notes"))
 
 
 def _chunk_section(
@@ -181,12 +179,12 @@ def _chunk_section(
             new_topic = _opens_topic(lines, unit_start)
             too_big = size + unit_chars > max_chars
             if unit_start > max(piece_start, run[0]) and ((new_topic and size >= min_chars) or too_big):
-                spans.append(ChunkSpan(piece_start + 1, unit_start, _label(section_title, topic)))
+                spans.append(ChunkSpan("", piece_start + 1, unit_start, _label(section_title, topic)))
                 piece_start, size = unit_start, 0
             if new_topic and unit_start != runs[0][0]:
                 topic = _title_of(lines[unit_start])
             size += unit_chars
-        spans.append(ChunkSpan(piece_start + 1, run[1] + 1, _label(section_title, topic)))
+        spans.append(ChunkSpan("", piece_start + 1, run[1] + 1, _label(section_title, topic)))
 
 
 def _label(section_title: str, topic: str) -> str:

@@ -100,10 +100,10 @@ class NotesLoader(BaseLoader):
         lines, pages = self.lines()
         source = source_name(self.path, self.notes_dir)
         is_pdf = self.path.suffix.lower() == ".pdf"
-        for span in chunk_lines(lines, self.max_chars, self.min_chars):
+        for span in chunk_lines(lines, self.max_chars, self.min_chars, source):
             text = "\n".join(lines[span.start_line - 1 : span.end_line])
             metadata: dict[str, str | int] = {
-                "source": source,
+                "source": span.source,
                 "start_line": span.start_line,
                 "end_line": span.end_line,
                 "section": span.section,

@@ -21,10 +21,10 @@ from langchain_core.documents import Document
 from langchain_core.indexing import index
 from tqdm import tqdm
 
+from core.settings import Settings
 from ingest.errors import NotesError
 from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader, source_name
 from ingest.records import open_record_manager
-from ingest.settings import Settings
 from ingest.store import NotesVectorStore, embedding_text, open_store
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,8 @@ def _chunks(batch: Batch, settings: Settings, store: NotesVectorStore, report: I
     docs: list[Document] = []
     for path in batch.files:
         loader = NotesLoader(
-            path, batch.notes_dir, settings.chunk_max_chars, settings.chunk_min_chars,
-            int(settings.max_file_mb * 1e6),
+            path, batch.notes_dir, settings.index.chunk_max_chars, settings.index.chunk_min_chars,
+            int(settings.index.max_file_mb * 1e6),
         )
         try:
             docs += loader.load()

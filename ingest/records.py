@@ -42,8 +42,8 @@ from sqlalchemy import (
     text,
 )
 
+from core.settings import Settings
 from ingest.errors import StoreError
-from ingest.settings import Settings
 
 METADATA = MetaData()
 RECORDS = Table(  # LangChain's SQLRecordManager schema, column for column
@@ -210,7 +210,7 @@ def record_namespace(settings: Settings, notes_dir: Path) -> str:
     """
     # Records of one store must never vouch for another: switching to a server re-ingests into it.
     where = settings.chroma_url or (str(settings.chroma_dir) if settings.record_db_url else "")
-    base = f"{settings.collection}/{notes_dir.name}"
+    base = f"{settings.index.collection}/{notes_dir.name}"
     return f"{where}#{base}" if where else base
 
 

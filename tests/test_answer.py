@@ -9,9 +9,9 @@ import pytest
 
 from assistant import Assistant
 from assistant.__main__ import main
+from core.settings import PROJECT_ROOT, Settings
+from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
-from ingest.settings import PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings
 
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 FILE_LINES = (PROJECT_ROOT / "corpus" / "aws-developer-associate-notes.txt").read_text(encoding="utf-8").split("\n")

@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 
-from evals.metrics import Case, Span
+from core.settings import PROJECT_ROOT
+from core.spans import LineSpan
+from evals.metrics import Case
 from evals.runner import load_set
-from ingest.settings import PROJECT_ROOT
 
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 NOTES = "corpus/aws-developer-associate-notes.txt"
@@ -43,7 +44,7 @@ def sections(lines: list[str]) -> list[int | None]:
     return numbers
 
 
-def gold(case: Case) -> Span:
+def gold(case: Case) -> LineSpan:
     assert case.gold is not None
     return case.gold
 

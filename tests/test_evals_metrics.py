@@ -6,16 +6,18 @@ import math
 
 import pytest
 
-from evals.metrics import Case, Record, Span, hit_at_k, ndcg, percentile, reciprocal_rank, score
+from core.spans import LineSpan
+from core.stats import percentile
+from evals.metrics import Case, Record, hit_at_k, ndcg, reciprocal_rank, score
 
 SRC = "notes/aws.txt"
 
 
-def span(start: int, end: int, source: str = SRC) -> Span:
-    return Span(source, start, end)
+def span(start: int, end: int, source: str = SRC) -> LineSpan:
+    return LineSpan(source, start, end)
 
 
-def answerable(case_id: str, gold: Span, *expected: str) -> Case:
+def answerable(case_id: str, gold: LineSpan, *expected: str) -> Case:
     return Case(case_id, f"question {case_id}?", True, expected, gold)
 
 
@@ -23,8 +25,8 @@ def unanswerable(case_id: str) -> Case:
     return Case(case_id, f"question {case_id}?", False)
 
 
-def record(case_id: str, answer: str, *, grounded: bool = True, citations: tuple[Span, ...] = (),
-           passages: tuple[Span, ...] = (), latency_ms: float = 100.0) -> Record:
+def record(case_id: str, answer: str, *, grounded: bool = True, citations: tuple[LineSpan, ...] = (),
+           passages: tuple[LineSpan, ...] = (), latency_ms: float = 100.0) -> Record:
     return Record(case_id, f"question {case_id}?", answer, grounded, citations, passages, latency_ms)
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import PROJECT_ROOT, Settings
 from evals.metrics import Scores, score
 from evals.report import listed_failures
 from evals.runner import SetError, load_set, parse_set, read_records
+from ingest.embeddings import LazyEmbeddings
 from ingest.pipeline import ingest_paths
-from ingest.settings import PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings, open_store
+from ingest.store import open_store
 from tests.conftest import NOTES_FILE
 
 FULL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"

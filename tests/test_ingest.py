@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import PROJECT_ROOT, Settings
 from ingest.__main__ import main
+from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
 from ingest.loaders import NotesLoader
 from ingest.pipeline import ingest_paths
-from ingest.settings import PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings, NotesVectorStore, open_store
+from ingest.store import NotesVectorStore, open_store
 
 SQS_NOTE = "# SQS\nvisibility timeout 30 seconds default.\nmessages kept up to 14 days.\n"
 EC2_NOTE = "EC2 - virtual machines.\nuser data runs only once at launch.\n"
@@ -177,7 +178,7 @@ def test_index_built_with_another_model_is_refused(
     other = tmp_path / "other-model"
     other.mkdir()
     with pytest.raises(StoreError, match="built with embedding model 'all-MiniLM-L6-v2'"):
-        open_store(make_settings(embedding_model=str(other)), embeddings)
+        open_store(make_settings(index={"embedding_model": str(other)}), embeddings)
 
 
 def test_killed_ingest_leaves_index_usable_and_rerun_completes(

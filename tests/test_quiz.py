@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from assistant.export import export_apkg, export_csv, export_quiz
-from assistant.grading import grade, grade_quiz
-from assistant.quiz import QuizError, QuizItem, generate_quiz
-from assistant.quiz_text import find_quantities, loose, mentions, same_thing
+from assistant.quiz.export import export_apkg, export_csv, export_quiz
+from assistant.quiz.generate import generate_quiz
+from assistant.quiz.grading import grade, grade_quiz
+from assistant.quiz.items import QuizError, QuizItem
+from assistant.quiz.names import loose, mentions, same_thing
+from core.text import find_quantities
+from ingest.embeddings import LazyEmbeddings
 from ingest.loaders import NotesLoader
-from ingest.store import LazyEmbeddings
 from tests.conftest import CORPUS, NOTES_FILE
 
 SEED = 11

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.quiz import QuizCitation, QuizItem
-from assistant.review import ReviewStore
+from assistant.quiz.items import QuizItem
+from assistant.review.store import ReviewStore
+from core.spans import Quote
 
 NOW = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -21,7 +22,7 @@ def item(n: int) -> QuizItem:
         ("True", "False"),
         "False",
         "Your notes say otherwise.",
-        QuizCitation("corpus/notes.txt", n, n, f"line {n}"),
+        Quote("corpus/notes.txt", n, n, f"line {n}"),
     )
 
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, answer_question, default_assistant
+from core.settings import PROJECT_ROOT, Settings
 from ingest.__main__ import main
+from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
 from ingest.pipeline import ingest_paths
-from ingest.settings import PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings, NotesVectorStore, open_store
+from ingest.store import NotesVectorStore, open_store
 from tests.conftest import free_port
 
 CORPUS = PROJECT_ROOT / "corpus"

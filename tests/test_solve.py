@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import Assistant
+from assistant.answer.engine import Assistant
+from assistant.exam.solve import ExamError, parse_exam_question, solve
 from assistant.quiz_cli import add_quiz_commands
-from assistant.solve import ExamError, parse_exam_question, solve
+from core.settings import Settings
+from ingest.embeddings import LazyEmbeddings
 from ingest.pipeline import ingest_paths
-from ingest.settings import Settings
-from ingest.store import LazyEmbeddings, open_store
+from ingest.store import open_store
 from tests.conftest import NOTES_FILE
 
 EXAM = [

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
 
-from assistant.workspace import Workspace
-from ingest.settings import PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings
+from assistant.app.workspace import Workspace
+from core.settings import PROJECT_ROOT, Settings
+from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from assistant.present import answer_markdown
-from assistant.workspace import Workspace
-from ingest.settings import PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings
+from assistant.app.present import answer_markdown
+from assistant.app.workspace import Workspace
+from core.settings import PROJECT_ROOT, Settings
+from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port
 
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import FilePayload, Page, sync_playwright
 
-from assistant.uploads import UploadError, safe_note_name, save_upload
-from assistant.workspace import Workspace
-from ingest.settings import PROJECT_ROOT, Settings
-from ingest.store import LazyEmbeddings, index_version
+from assistant.app.uploads import UploadError, safe_note_name, save_upload
+from assistant.app.workspace import Workspace
+from core.settings import PROJECT_ROOT, Settings
+from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -194,7 +194,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def index_state(ws: Any) -> tuple[int, str]:
-    return index_version(ws.assistant().store)
+    return ws.assistant().store.version()
 
 
 @needs_browser

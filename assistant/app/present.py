@@ -1,6 +1,6 @@
 r"""How answers, citations and graded quiz items read on screen (Markdown and small HTML blocks).
 
->>> from assistant.types import Answer, Citation
+>>> from assistant.answer.types import Answer; from core.spans import Citation
 >>> cite = Citation("corpus/notes.txt", 141, 142, "30 seconds default", 1.0)
 >>> answer = Answer("q", "Visibility timeout: 30 seconds default. [1]", True, [cite])
 >>> print(answer_markdown(answer))
@@ -19,9 +19,9 @@ from collections.abc import Iterator, Sequence
 
 from langchain_core.documents import Document
 
-from assistant.grading import GradeResult, QuizScore
-from assistant.quiz import QuizCitation
-from assistant.types import Answer, Citation
+from assistant.answer.types import Answer
+from assistant.quiz.grading import GradeResult, QuizScore
+from core.spans import Citation, Quote
 from ingest.pipeline import IngestReport
 
 NOT_IN_NOTES = "**Not in your notes.**"
@@ -85,7 +85,7 @@ def quotes_html(answer: Answer) -> str:
     return f'<div class="quotes"><div class="quotes-head">{head}</div>{cards}</div>'
 
 
-def citation_markdown(citation: QuizCitation) -> str:
+def citation_markdown(citation: Quote) -> str:
     quote = "\n".join(f"> {md_escape(line)}" for line in citation.quote.splitlines() if line.strip())
     return f"`{citation.ref}`\n\n{quote}"
 

@@ -1,34 +1,11 @@
-"""The currency between the assistant, the UI, the CLI and the evals."""
+"""What an answer is: the currency between the assistant, the UI, the CLI and the evals."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-
-def line_ref(source: str, start_line: int, end_line: int) -> str:
-    """How a citation is written: ``corpus/notes.txt:141-142``, or ``corpus/notes.txt:141``.
-
-    >>> line_ref("corpus/notes.txt", 141, 142)
-    'corpus/notes.txt:141-142'
-    """
-    lines = f"{start_line}" if start_line == end_line else f"{start_line}-{end_line}"
-    return f"{source}:{lines}"
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Lines ``start_line``..``end_line`` of ``source``; ``quote`` is a verbatim substring of them."""
-
-    source: str
-    start_line: int
-    end_line: int
-    quote: str
-    score: float
-
-    @property
-    def ref(self) -> str:
-        return line_ref(self.source, self.start_line, self.end_line)
+from core.spans import Citation
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.quiz import QuizCitation
-from assistant.quiz_facts import sentence_spans
-from assistant.quiz_text import find_quantities
-from assistant.text import WORD, terms
-from assistant.types import Passage
+from assistant.answer.types import Passage
+from core.spans import Quote
+from core.text import WORD, find_quantities, sentence_spans, terms
 
 OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
 SELECT = re.compile(r"\(?\s*(?:select|choose|pick)\s+(?P<n>one|two|three|four|five|\d)\b[^)\n]*\)?\.?", re.IGNORECASE)
@@ -49,7 +47,7 @@ class OptionVerdict:
     letter: str
     text: str
     support: float
-    citations: list[QuizCitation] = field(default_factory=list)
+    citations: list[Quote] = field(default_factory=list)
 
 
 @dataclass
@@ -198,7 +196,7 @@ def solve(
         )
         best, p, number, line = scored[0]
         raw[letter] = best
-        verdicts.append(OptionVerdict(letter, text, best, [QuizCitation(p.source, number, number, line.strip())]))
+        verdicts.append(OptionVerdict(letter, text, best, [Quote(p.source, number, number, line.strip())]))
     top = max(raw.values(), default=0.0)
     # Support shown as 0-1: the best-supported option near 0.9, others lower by their distance to it.
     verdicts = [

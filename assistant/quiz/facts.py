@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
-from assistant.quiz_text import PAREN, Quantity, find_quantities, loose, mentions, same_thing
-from assistant.types import line_ref
+from assistant.quiz.names import PAREN, loose, mentions, same_thing
+from core.spans import Quote
+from core.text import PRONOUNS, SEPARATOR, UNDERLINE, Quantity, find_quantities, sentence_spans
 
 ITEM_MARK = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])|[-•*])\s*")
 NUMBERED_OR_BULLET = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])\s*|[-•*]\s+)\S")
-UNDERLINE = re.compile(r"^\s*-{4,}\s*$")
-SEPARATOR_LINE = re.compile(r"^\s*(={5,}|#{3,}|\*{5,})\s*$")
 DEF_LINE = re.compile(
     r"^(?P<lead>\s*(?:#\s*|\d{1,2}[).](?!\d)\s*|[-•*]\s+)?)"
     r"(?P<term>[A-Za-z$][\w .()&@/'\u2019+$-]{0,60}?)"
@@ -37,7 +36,6 @@ DEF_LINE = re.compile(
 )
 # "2) Inline policy , its a user specific policy": a numbered item may define with a comma.
 ITEM_DEF = re.compile(r"^(?P<lead>\s*\d{1,2}[).]\s*)(?P<term>[A-Za-z][\w .-]{1,40}?)(?P<sep>\s*,\s*)(?P<rest>\S.*)$")
-SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.(?:\s+|$|(?=[A-Z][a-z]))|\.\.+\s*|;\s+|\?\s+")
 # Words a term never starts with: these lines are remarks, questions or examples, not definitions.
 NON_TERM_START = frozenset(
     [
@@ -196,19 +194,11 @@ LIST_VERB = re.compile(
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """Lines ``start_line``..``end_line`` of ``source``; ``quote`` is a verbatim substring of them."""
+class Evidence(Quote):
+    """A quote of the notes that states a fact, with its section and its whole chunk."""
 
-    source: str
-    start_line: int
-    end_line: int
-    quote: str
     section: str
     chunk_text: str = field(repr=False, compare=False)
-
-    @property
-    def ref(self) -> str:
-        return line_ref(self.source, self.start_line, self.end_line)
 
 
 @dataclass(frozen=True)
@@ -333,18 +323,6 @@ def short_name(name: str) -> str:
     if acronyms:
         return acronyms[0].removeprefix("Amazon ").removeprefix("AWS ")
     return re.sub(r"\s+", " ", PAREN.sub(" ", name)).strip(" -:")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of ``text``, trailing stop excluded."""
-    spans, start = [], 0
-    for m in SENTENCE_END.finditer(text):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text) and text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans if text[s:e].strip()]
 
 
 def _first_sentence(text: str, max_words: int = 28) -> str | None:
@@ -475,7 +453,7 @@ class _Extractor:
         for number in sorted(lines):
             line = lines[number]
             m = DEF_LINE.match(line.text) or ITEM_DEF.match(line.text)
-            if m is None or SEPARATOR_LINE.match(line.text):
+            if m is None or SEPARATOR.match(line.text):
                 continue
             term = re.sub(r"^The\s+", "", _clean_term(m.group("term")))
             if not _good_term(term) or (m.group("lead")[:1].isspace() and m.group("lead").strip()):
@@ -705,7 +683,6 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("persistent", "non-persistent"),
 )
 NEGATION = re.compile(r"\b(not|no|never|n't|non)\W+(?:\w+\W+)?$", re.IGNORECASE)
-PRONOUN = frozenset({"it", "they", "this", "these", "its"})
 LEAD_CONNECTIVE = re.compile(r"^(?:since|because|so|as|while|and|but|i\.e|however|by default,?)\s+", re.IGNORECASE)
 
 
@@ -741,7 +718,7 @@ def _contrast(sentence: str, def_term: str, line: _Line, topic: str) -> Contrast
             continue
         if def_term and sentence.strip() and line.text.find(sentence) <= line.text.find(def_term) + len(def_term) + 4:
             subject = def_term  # the first sentence of "redis cache - ... provides persistent ..." is about the term
-        if subject.lower() in PRONOUN or not subject:
+        if subject.lower() in PRONOUNS or not subject:
             subject = def_term or _line_subject(line.text) or topic
         if not subject or len(subject.split()) > 5 or subject.lower() in ("name", "data", "key"):
             continue

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.text import terms
+from core.text import PRONOUNS, terms
 
 CONNECTIVE = re.compile(r"^\s*(and|but|also|what about|how about|then|so)\b", re.I)
-PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|there|one|ones)\b", re.I)
+PRONOUN = re.compile(r"\b(" + "|".join(sorted(PRONOUNS, key=len, reverse=True)) + r")\b", re.I)
 
 
 def last_user_turn(history: Sequence[dict[str, str]] | None) -> str:

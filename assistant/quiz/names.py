@@ -1,11 +1,9 @@
-"""Text helpers of the quiz: comparing names, reading quantities, grading free text.
+"""Name helpers of the quiz: comparing names and grading free text loosely.
 
 >>> canon("Amazon Simple Queue Service (Amazon SQS)")
 'simplequeueservicesqs'
 >>> same_thing("Dynamo db", "Amazon DynamoDB"), same_thing("SQS", "Simple Queue Service (SQS)")
 (True, True)
->>> [(q.text, q.dimension, q.high) for q in find_quantities("max memory 10,240 mb, timeout 0 to 20 seconds")]
-[('10,240 mb', 'size', 10240000000.0), ('0 to 20 seconds', 'time', 20.0)]
 >>> loose("The Dead-Letter Queues.") == loose("dead letter queue")
 True
 """
@@ -13,112 +11,12 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 VENDOR = re.compile(r"\b(amazon|amzon|aws)\b", re.IGNORECASE)
 ARTICLES = frozenset({"a", "an", "the"})
 PAREN = re.compile(r"\(([^()]*)\)")
-NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-
-# Unit word -> (dimension, factor to the dimension's base unit).
-UNITS: dict[str, tuple[str, float]] = {
-    "ms": ("time", 0.001),
-    "millisecond": ("time", 0.001),
-    "milliseconds": ("time", 0.001),
-    "sec": ("time", 1),
-    "secs": ("time", 1),
-    "second": ("time", 1),
-    "seconds": ("time", 1),
-    "min": ("time", 60),
-    "mins": ("time", 60),
-    "minute": ("time", 60),
-    "minutes": ("time", 60),
-    "hour": ("time", 3600),
-    "hours": ("time", 3600),
-    "hr": ("time", 3600),
-    "hrs": ("time", 3600),
-    "day": ("time", 86400),
-    "days": ("time", 86400),
-    "week": ("time", 604800),
-    "weeks": ("time", 604800),
-    "month": ("time", 2592000),
-    "months": ("time", 2592000),
-    "year": ("time", 31536000),
-    "years": ("time", 31536000),
-    "byte": ("size", 1),
-    "bytes": ("size", 1),
-    "kb": ("size", 1e3),
-    "kilobytes": ("size", 1e3),
-    "mb": ("size", 1e6),
-    "megabytes": ("size", 1e6),
-    "gb": ("size", 1e9),
-    "gigabytes": ("size", 1e9),
-    "tb": ("size", 1e12),
-    "terabytes": ("size", 1e12),
-    "%": ("percent", 1),
-    "percent": ("percent", 1),
-    "bit": ("bits", 1),
-    "bits": ("bits", 1),
-}
-UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
-QUANTITY = re.compile(
-    rf"(?<![\w.,/:-])(?P<lo>{NUMBER})\s*(?P<lo_unit>{UNIT})?\s*(?:-|\u2013|to)\s*(?P<hi>{NUMBER})\s*-?(?P<unit>{UNIT})(?![\w])"
-    rf"|(?<![\w.,/:-])(?P<one>{NUMBER})\s*-?(?P<one_unit>{UNIT})(?![\w])",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A number (or range) with a unit, as written at ``start``..``end`` of its text."""
-
-    text: str
-    start: int
-    end: int
-    dimension: str
-    low: float
-    high: float
-
-    @property
-    def is_range(self) -> bool:
-        return self.low != self.high
-
-    def same_value(self, other: Quantity) -> bool:
-        """Equal amounts, whatever the unit (15 min == 900 seconds); a range equals its upper end."""
-        if self.dimension != other.dimension:
-            return False
-
-        def close(a: float, b: float) -> bool:
-            return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1)
-
-        if self.is_range and other.is_range:
-            return close(self.low, other.low) and close(self.high, other.high)
-        return close(self.high, other.high)
-
-
-def _value(number: str) -> float:
-    return float(number.replace(",", ""))
-
-
-def find_quantities(text: str) -> list[Quantity]:
-    """Every number-with-unit in ``text`` (``256 kb``, ``0-12 hours``, ``5TB``, ``99.9%``)."""
-    found: list[Quantity] = []
-    for m in QUANTITY.finditer(text):
-        unit = (m.group("unit") or m.group("one_unit")).lower()
-        dimension, factor = UNITS[unit]
-        if m.group("one") is not None:
-            low = high = _value(m.group("one")) * factor
-        else:
-            lo_unit = (m.group("lo_unit") or unit).lower()
-            low, high = _value(m.group("lo")) * UNITS[lo_unit][1], _value(m.group("hi")) * factor
-            if low >= high:
-                continue
-        found.append(Quantity(m.group().strip(), m.start(), m.end(), dimension, low, high))
-    return found
-
-
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)s\b")  # "MQs", "AMIs"; "SQS" is no plural
 
 

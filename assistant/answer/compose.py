@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from langchain_core.documents import Document
 
-from assistant.text import Segment, segments, terms
-from assistant.types import Citation
+from core.spans import Citation
+from core.text import Segment, segments, terms
 
 ANSWER_CHARS = 300
 # Sentence score = sentence dense similarity, keyword coverage, chunk retrieval rank, chunk dense

@@ -8,7 +8,7 @@ no path traversal and no silent overwrite.
 >>> safe_note_name("setup.exe")
 Traceback (most recent call last):
 ...
-assistant.uploads.UploadError: 'setup.exe' is not a notes file: only .md, .pdf, .txt files can be added.
+assistant.app.uploads.UploadError: 'setup.exe' is not a notes file: only .md, .pdf, .txt files can be added.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
-"""Word-level text helpers shared by keyword search, answer composition and follow-ups.
+"""Text tools shared by the chunker, retrieval, answers, quizzes and exam mode: the notes'
+structural regexes, content terms, the statement splitters, and quantities with units.
 
 >>> terms("What is the default visibility timeout of SQS queues?")
 ['default', 'visibility', 'timeout', 'sqs', 'queue']
+>>> [(q.text, q.dimension, q.high) for q in find_quantities("max memory 10,240 mb, timeout 0 to 20 seconds")]
+[('10,240 mb', 'size', 10240000000.0), ('0 to 20 seconds', 'time', 20.0)]
 """
 
 from __future__ import annotations
@@ -9,6 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+# The notes' structure: section separators, "Title" over "-----", "# Heading" lines.
+SEPARATOR = re.compile(r"^\s*(={5,}|#{3,}|\*{5,})\s*$")
+UNDERLINE = re.compile(r"^\s*-{5,}\s*$")
+HEADING = re.compile(r"^\s*#{1,6}\s*(?P<title>\S.*)$")
+# Words that point back to something named before ("its default", "they are").
+PRONOUNS = frozenset(
+    {"it", "its", "it's", "they", "them", "their", "this", "that", "these", "those", "there", "one", "ones"}
+)
 
 WORD = re.compile(r"[a-z0-9]+(?:[.][0-9]+)?")
 STOPWORDS = frozenset(
@@ -132,3 +144,117 @@ def _trimmed(number: int, line: str, start: int, end: int) -> Segment:
     left = len(text) - len(text.lstrip(" ,;"))
     right = len(text) - len(text.rstrip(" ,;"))
     return Segment(number, start + left, end - right, line[start + left : end - right])
+
+
+SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.(?:\s+|$|(?=[A-Z][a-z]))|\.\.+\s*|;\s+|\?\s+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``, trailing stop excluded."""
+    spans, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans if text[s:e].strip()]
+
+
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+# Unit word -> (dimension, factor to the dimension's base unit).
+UNITS: dict[str, tuple[str, float]] = {
+    "ms": ("time", 0.001),
+    "millisecond": ("time", 0.001),
+    "milliseconds": ("time", 0.001),
+    "sec": ("time", 1),
+    "secs": ("time", 1),
+    "second": ("time", 1),
+    "seconds": ("time", 1),
+    "min": ("time", 60),
+    "mins": ("time", 60),
+    "minute": ("time", 60),
+    "minutes": ("time", 60),
+    "hour": ("time", 3600),
+    "hours": ("time", 3600),
+    "hr": ("time", 3600),
+    "hrs": ("time", 3600),
+    "day": ("time", 86400),
+    "days": ("time", 86400),
+    "week": ("time", 604800),
+    "weeks": ("time", 604800),
+    "month": ("time", 2592000),
+    "months": ("time", 2592000),
+    "year": ("time", 31536000),
+    "years": ("time", 31536000),
+    "byte": ("size", 1),
+    "bytes": ("size", 1),
+    "kb": ("size", 1e3),
+    "kilobytes": ("size", 1e3),
+    "mb": ("size", 1e6),
+    "megabytes": ("size", 1e6),
+    "gb": ("size", 1e9),
+    "gigabytes": ("size", 1e9),
+    "tb": ("size", 1e12),
+    "terabytes": ("size", 1e12),
+    "%": ("percent", 1),
+    "percent": ("percent", 1),
+    "bit": ("bits", 1),
+    "bits": ("bits", 1),
+}
+UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+QUANTITY = re.compile(
+    rf"(?<![\w.,/:-])(?P<lo>{NUMBER})\s*(?P<lo_unit>{UNIT})?\s*(?:-|\u2013|to)\s*(?P<hi>{NUMBER})\s*-?(?P<unit>{UNIT})(?![\w])"
+    rf"|(?<![\w.,/:-])(?P<one>{NUMBER})\s*-?(?P<one_unit>{UNIT})(?![\w])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number (or range) with a unit, as written at ``start``..``end`` of its text."""
+
+    text: str
+    start: int
+    end: int
+    dimension: str
+    low: float
+    high: float
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+    def same_value(self, other: Quantity) -> bool:
+        """Equal amounts, whatever the unit (15 min == 900 seconds); a range equals its upper end."""
+        if self.dimension != other.dimension:
+            return False
+
+        def close(a: float, b: float) -> bool:
+            return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1)
+
+        if self.is_range and other.is_range:
+            return close(self.low, other.low) and close(self.high, other.high)
+        return close(self.high, other.high)
+
+
+def _value(number: str) -> float:
+    return float(number.replace(",", ""))
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number-with-unit in ``text`` (``256 kb``, ``0-12 hours``, ``5TB``, ``99.9%``)."""
+    found: list[Quantity] = []
+    for m in QUANTITY.finditer(text):
+        unit = (m.group("unit") or m.group("one_unit")).lower()
+        dimension, factor = UNITS[unit]
+        if m.group("one") is not None:
+            low = high = _value(m.group("one")) * factor
+        else:
+            lo_unit = (m.group("lo_unit") or unit).lower()
+            low, high = _value(m.group("lo")) * UNITS[lo_unit][1], _value(m.group("hi")) * factor
+            if low >= high:
+                continue
+        found.append(Quantity(m.group().strip(), m.start(), m.end(), dimension, low, high))
+    return found

@@ -1,7 +1,7 @@
 """Quizzes generated offline from the notes: multiple choice, true/false and fill-in-the-blank items,
 each proving its answer with the lines of the notes it came from.
 
-Facts come from the notes' structure (see ``assistant.quiz_facts``); wrong options are the same
+Facts come from the notes' structure (see ``assistant.quiz.facts``); wrong options are the same
 kind of thing from elsewhere in the notes (other services for a definition, other values with the
 same unit for a limit), ranked by the bundled embedding model so that they are plausible.
 
@@ -19,88 +19,21 @@ import math
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from assistant.quiz_facts import Contrast, Definition, Evidence, FactBook, Limit, ListFact, extract_facts
-from assistant.quiz_text import Quantity, canon, loose, mentions, same_thing
-from assistant.types import line_ref
-
-Kind = Literal["mcq", "truefalse", "cloze"]
-KINDS: tuple[Kind, ...] = ("mcq", "truefalse", "cloze")
-KIND_CHOICES = ("mcq", "truefalse", "cloze", "mixed")
-TRUE, FALSE = "True", "False"
+from assistant.quiz.facts import Contrast, Definition, Evidence, FactBook, Limit, ListFact, extract_facts
+from assistant.quiz.items import FALSE, KIND_CHOICES, KINDS, TRUE, Kind, QuizError, QuizItem
+from assistant.quiz.names import canon, loose, mentions, same_thing
+from core.spans import Quote
+from core.text import Quantity
 
 
-class QuizError(ValueError):
-    """A quiz that can't be made as asked (no notes, nothing on the topic, bad kind or size)."""
-
-
-@dataclass(frozen=True)
-class QuizCitation:
-    """Lines ``start_line``..``end_line`` of ``source``; ``quote`` is a verbatim substring of them."""
-
-    source: str
-    start_line: int
-    end_line: int
-    quote: str
-
-    @property
-    def ref(self) -> str:
-        return line_ref(self.source, self.start_line, self.end_line)
-
-
-@dataclass(frozen=True)
-class QuizItem:
-    """One question. ``options`` is empty for cloze items, ``["True", "False"]`` for true/false;
-    ``accepted`` lists other spellings a cloze answer may take."""
-
-    id: str
-    kind: str
-    question: str
-    options: tuple[str, ...]
-    answer: str
-    explanation: str
-    citation: QuizCitation
-    section: str = ""
-    accepted: tuple[str, ...] = ()
-    fact: str = field(default="", compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: question, options, answer, explanation, citation (+ id, kind, section)."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "question": self.question,
-            "options": list(self.options),
-            "answer": self.answer,
-            "explanation": self.explanation,
-            "citation": asdict(self.citation),
-            "section": self.section,
-            **({"accepted": list(self.accepted)} if self.accepted else {}),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> QuizItem:
-        return cls(
-            id=str(data["id"]),
-            kind=str(data["kind"]),
-            question=str(data["question"]),
-            options=tuple(data.get("options", ())),
-            answer=str(data["answer"]),
-            explanation=str(data.get("explanation", "")),
-            citation=QuizCitation(**data["citation"]),
-            section=str(data.get("section", "")),
-            accepted=tuple(data.get("accepted", ())),
-        )
-
-
-def _cite(ev: Evidence) -> QuizCitation:
-    return QuizCitation(ev.source, ev.start_line, ev.end_line, ev.quote)
+def _cite(ev: Evidence) -> Quote:
+    return Quote(ev.source, ev.start_line, ev.end_line, ev.quote)
 
 
 def display(name: str) -> str:
@@ -150,12 +83,13 @@ _DEFAULT_EMBEDDINGS: dict[str, Embeddings] = {}
 
 def default_embeddings() -> Embeddings:
     """The bundled all-MiniLM-L6-v2 (loaded on first use, once per process)."""
-    from ingest.settings import Settings
-    from ingest.store import LazyEmbeddings
+    from core.settings import Settings
+    from ingest.embeddings import embeddings_for
 
-    name = Settings().embedding_model
+    settings = Settings()
+    name = settings.index.embedding_model
     if name not in _DEFAULT_EMBEDDINGS:
-        _DEFAULT_EMBEDDINGS[name] = LazyEmbeddings(name)
+        _DEFAULT_EMBEDDINGS[name] = embeddings_for(settings)
     return _DEFAULT_EMBEDDINGS[name]
 
 
@@ -525,7 +459,7 @@ def _contrast_statement(c: Contrast, subject: str, word: str, tail: str) -> str:
 
 
 def _pair_order(c: Contrast) -> tuple[str, str]:
-    from assistant.quiz_facts import PAIRS
+    from assistant.quiz.facts import PAIRS
 
     for a, b in PAIRS:
         if {loose(a), loose(b)} == {loose(c.chosen), loose(c.other)}:

@@ -1,7 +1,7 @@
 """Grading quiz answers: multiple choice and true/false exactly, fill-in-the-blank tolerantly.
 
->>> from assistant.quiz import QuizCitation, QuizItem
->>> cite = QuizCitation("notes/a.txt", 3, 3, "sqs delay queue - message remains invisible")
+>>> from assistant.quiz.items import QuizItem; from core.spans import Quote
+>>> cite = Quote("notes/a.txt", 3, 3, "sqs delay queue - message remains invisible")
 >>> item = QuizItem("x", "cloze", "Fill in the blank: ____ keeps messages invisible.", (), "sqs delay queue",
 ...                 "Your notes say so.", cite)
 >>> grade(item, "SQS  delay-queues!").correct, grade(item, "FIFO queue").correct
@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.quiz import FALSE, TRUE, QuizCitation, QuizItem
-from assistant.quiz_text import find_quantities, loose
+from assistant.quiz.items import FALSE, TRUE, QuizItem
+from assistant.quiz.names import loose
+from core.spans import Quote
+from core.text import find_quantities
 
 TRUE_WORDS = {"true", "t", "yes", "y"}
 FALSE_WORDS = {"false", "f", "no", "n"}
@@ -30,7 +32,7 @@ class GradeResult:
     expected: str
     correct: bool
     explanation: str
-    citation: QuizCitation
+    citation: Quote
 
 
 @dataclass

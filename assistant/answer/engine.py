@@ -17,15 +17,17 @@ from collections.abc import Sequence
 import httpx
 from langchain_core.documents import Document
 
-from assistant.compose import Scored, pick_answer, rerank_best, score_sentences
-from assistant.followup import resolve
-from assistant.rerank import Reranker
-from assistant.retrieval import NotesRetriever
-from assistant.text import terms
-from assistant.types import Answer, Citation, Passage
+from assistant.answer.compose import Scored, pick_answer, rerank_best, score_sentences
+from assistant.answer.followup import resolve
+from assistant.answer.rerank import Reranker
+from assistant.answer.retrieval import NotesRetriever
+from assistant.answer.types import Answer, Passage
+from core.settings import Settings
+from core.spans import Citation
+from core.text import terms
+from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import StoreError
-from ingest.settings import Settings
-from ingest.store import LazyEmbeddings, embeddings_for, open_store
+from ingest.store import open_store
 
 MAX_QUESTION_CHARS = 2000
 SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
@@ -58,8 +60,8 @@ class Assistant:
         self.settings = settings or Settings()
         self.embeddings = embeddings or embeddings_for(self.settings)
         self.store = open_store(self.settings, self.embeddings, create=False)
-        self.retriever = NotesRetriever(store=self.store, k=self.settings.top_k)
-        self.reranker = Reranker() if self.settings.reranker else None
+        self.retriever = NotesRetriever(store=self.store, k=self.settings.retrieval.top_k)
+        self.reranker = Reranker() if self.settings.answer.reranker else None
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -103,7 +105,7 @@ class Assistant:
             return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
         try:
             resolved = resolve(asked, history, self._is_topic)
-            vector, docs = self._search(resolved, self.settings.top_k)
+            vector, docs = self._search(resolved, self.settings.retrieval.top_k)
             keywords = self.retriever.keyword_index()
         except httpx.HTTPError as exc:  # server mode: the Chroma server stopped or the network broke
             message = f"lost the Chroma server at {self.settings.chroma_url}: {exc}"
@@ -139,8 +141,8 @@ class Assistant:
 
     def _threshold(self) -> float:
         if self.reranker is not None:
-            return self.settings.rerank_refusal_threshold
-        return self.settings.refusal_threshold
+            return self.settings.answer.rerank_refusal_threshold
+        return self.settings.answer.refusal_threshold
 
 
 def _passage(doc: Document) -> Passage:

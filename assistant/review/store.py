@@ -4,9 +4,9 @@ A wrong quiz answer makes the item a card, due at once; each review reschedules 
 (right: Good, the next review moves out; wrong: Again, due again within minutes).
 
 >>> import tempfile, datetime as dt; from pathlib import Path
->>> from assistant.quiz import QuizCitation, QuizItem
+>>> from assistant.quiz.items import QuizItem; from core.spans import Quote
 >>> item = QuizItem("q1", "truefalse", "True or false: NACLs are stateful.", ("True", "False"), "False",
-...                 "Your notes say NACLs are stateless.", QuizCitation("notes/a.txt", 354, 354, "NACL are stateless"))
+...                 "Your notes say NACLs are stateless.", Quote("notes/a.txt", 354, 354, "NACL are stateless"))
 >>> store = ReviewStore(Path(tempfile.mkdtemp()) / "review.sqlite")
 >>> now = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 >>> store.record_quiz_answer(item, correct=False, now=now)
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from fsrs import Card, Rating, Scheduler
 
-from assistant.quiz import QuizItem
+from assistant.quiz.items import QuizItem
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cards (

@@ -1,8 +1,8 @@
 """Export a quiz as an Anki deck (.apkg) or a CSV file; each card's back cites the notes' lines.
 
->>> from assistant.quiz import QuizCitation, QuizItem
+>>> from assistant.quiz.items import QuizItem; from core.spans import Quote
 >>> item = QuizItem("a1", "truefalse", "True or false: SQS is pull based.", ("True", "False"), "True",
-...                 "Your notes say so.", QuizCitation("notes/a.txt", 141, 141, "pull based, not push based"))
+...                 "Your notes say so.", Quote("notes/a.txt", 141, 141, "pull based, not push based"))
 >>> import tempfile, pathlib; out = pathlib.Path(tempfile.mkdtemp()) / "quiz.csv"
 >>> _ = export_csv([item], out); out.read_text().splitlines()[0]
 'id,kind,question,options,answer,explanation,source,start_line,end_line,quote'
@@ -16,7 +16,7 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.quiz import QuizItem
+from assistant.quiz.items import QuizItem
 
 CSV_FIELDS = ["id", "kind", "question", "options", "answer", "explanation", "source", "start_line", "end_line", "quote"]
 MODEL_NAME = "Study assistant quiz item"

@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.text import terms
+from core.text import terms
 from ingest.store import NotesVectorStore, embedding_text
 
 RRF_K = 5  # small: top ranks dominate (hit@5 on the eval set 94.6% at the usual 60, 96.9% at 5)
@@ -119,8 +119,7 @@ class NotesRetriever(BaseRetriever):
         if missing:
             # Keyword-only hits: their stored vectors give the dense similarity without re-embedding.
             ids = [by_key[key].id for key in missing]
-            got = self.store._collection.get(ids=[i for i in ids if i], include=["embeddings"])
-            vectors = dict(zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else [], strict=True))
+            vectors = self.store.vectors([i for i in ids if i])
             for key, id_ in zip(missing, ids, strict=True):
                 vector = vectors.get(id_) if id_ else None
                 similarity[key] = float(np.dot(vector, query_vector)) if vector is not None else 0.0

@@ -15,13 +15,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.engine import Assistant
-from assistant.review import ReviewStore
-from assistant.uploads import list_notes
-from ingest import IngestReport, Settings, StoreError, ingest_paths, open_store
+from assistant.answer.engine import Assistant
+from assistant.app.uploads import list_notes
+from assistant.review.store import ReviewStore
+from core.settings import Settings
+from ingest import IngestReport, StoreError, ingest_paths, open_store
+from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import NotesError
 from ingest.loaders import NotesLoader, source_name
-from ingest.store import LazyEmbeddings
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Workspace:
 
     def __init__(self, settings: Settings, embeddings: LazyEmbeddings | None = None) -> None:
         self.settings = settings
-        self.embeddings = embeddings or LazyEmbeddings(settings.embedding_model, settings.embed_batch_size)
+        self.embeddings = embeddings or embeddings_for(settings)
         self.reviews = ReviewStore.in_data_dir(settings.data_dir)
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
@@ -51,7 +52,7 @@ class Workspace:
 
     @property
     def max_bytes(self) -> int:
-        return int(self.settings.max_file_mb * 1e6)
+        return int(self.settings.index.max_file_mb * 1e6)
 
     def assistant(self) -> Assistant:
         """The assistant; a StoreError while there is no usable index."""
