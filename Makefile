@@ -5,7 +5,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run ingest test lint
+.PHONY: install browser run ingest test test-fast lint
 
 install: $(VENV)/.installed
 
@@ -22,14 +22,20 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 ingest: install
-	$(PY) -m ingest
+	$(VENV)/bin/study ingest
 
 run: ingest
-	$(PY) ui.py
+	$(VENV)/bin/study serve
 
-test: install browser
+# Everything: the lint gate (style, types, the import layers), then every test.
+test: install browser lint
 	$(PY) -m pytest
+
+# The fast layer alone (no model, browser or server; under a minute).
+test-fast: install
+	$(PY) -m pytest -m "not slow"
 
 lint: install
 	$(PY) -m ruff check .
-	$(PY) -m mypy ingest assistant evals benchmarks ui.py
+	$(PY) -m mypy core ingest assistant evals benchmarks ui.py study.py
+	$(VENV)/bin/lint-imports

@@ -1,12 +1,12 @@
 """The study app (Gradio): Chat, Quiz, Review and Notes tabs over one assistant per process.
 
-``python ui.py [--port 7860] [--data-dir DIR] [--notes-dir DIR] [--chroma-url URL]`` serves it on
-127.0.0.1 only (no share link). A missing index is built from the notes folder before serving.
+``study serve [--port 7860] [--data-dir DIR] [--notes-dir DIR] [--chroma-url URL]`` (or ``python ui.py``
+with the same options) serves it on 127.0.0.1 only (no share link). A missing index is built from the
+notes folder before serving.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import random
 import sys
@@ -16,14 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import gradio as gr
 
 from assistant import QuestionError
-from assistant.answer.context import ContextLine, context_lines, lines_html, parse_ref
 from assistant.answer.engine import clean_question
+from assistant.app.context import ContextLine, context_lines
 from assistant.app.present import (
     answer_markdown,
     chip_choices,
+    lines_html,
     option_letters,
     quotes_html,
     report_text,
@@ -39,7 +41,8 @@ from assistant.quiz.export import export_apkg, export_csv
 from assistant.quiz.generate import generate_quiz
 from assistant.quiz.grading import grade, grade_quiz
 from assistant.quiz.items import KIND_CHOICES, QuizError, QuizItem
-from core.settings import Settings
+from core.cli import exit_code, fail, run, settings_from, store_options
+from core.spans import parse_ref
 from ingest import StoreError
 from ingest.errors import NotesError
 
@@ -438,28 +441,42 @@ def prepare(ws: Workspace) -> None:
     ws.assistant().retrieve("warm up", k=1)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Serve the study app on http://127.0.0.1:PORT.")
-    parser.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (default 7860)")
-    parser.add_argument("--data-dir", type=Path, help="index location (default: $STUDY_DATA_DIR or .study-data/)")
-    parser.add_argument("--notes-dir", type=Path, help="notes folder (default: $STUDY_NOTES_DIR or corpus/)")
-    parser.add_argument("--chroma-url", help="use a Chroma server at http://HOST:PORT")
-    args = parser.parse_args(argv)
-    if not 1 <= args.port <= 65535:
-        parser.error(f"--port {args.port} is not a port number (1-65535)")
-    overrides = {"data_dir": args.data_dir, "notes_dir": args.notes_dir, "chroma_url": args.chroma_url}
-    settings = Settings(**{k: v for k, v in overrides.items() if v})
+SERVE_EXAMPLES = """\b
+Examples:
+  study serve                                   # corpus/ on http://127.0.0.1:7860
+  study serve --notes-dir ~/notes --port 8000   # your own notes folder
+  study serve --chroma-url http://127.0.0.1:8000
+"""
+
+
+@click.command("serve", epilog=SERVE_EXAMPLES, short_help="Serve the app on 127.0.0.1.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: $STUDY_APP__PORT or 7860).")
+@click.option("--notes-dir", type=click.Path(path_type=Path),
+              help="Notes folder (default: $STUDY_NOTES_DIR or corpus/).")
+@store_options
+@exit_code
+def serve_command(port: int | None, notes_dir: Path | None, data_dir: Path | None, chroma_url: str | None) -> int:
+    """Serve the study app (Chat, Quiz, Review, Notes) on http://127.0.0.1:PORT only.
+
+    A missing index is built from the notes folder before serving.
+    """
+    settings = settings_from(data_dir=data_dir, notes_dir=notes_dir, chroma_url=chroma_url)
+    if port is not None:
+        settings.app.port = port
     if not settings.notes_dir.is_dir():
-        parser.error(f"the notes folder {settings.notes_dir} does not exist")
+        return fail(f"the notes folder {settings.notes_dir} does not exist")
     try:
         ws = Workspace(settings)
         prepare(ws)
     except (StoreError, NotesError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"Serving the study app on http://127.0.0.1:{args.port}", flush=True)
-    serve(ws, args.port)
+        return fail(str(exc))
+    click.echo(f"Serving the study app on http://127.0.0.1:{settings.app.port}")
+    serve(ws, settings.app.port)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(serve_command, argv, "python ui.py")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ types for chunks, answers, quiz items, exam evidence and the evals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+REF = re.compile(r"^(?P<source>.+):(?P<start>\d+)(?:-(?P<end>\d+))?$")
 
 
 def line_ref(source: str, start_line: int, end_line: int) -> str:
@@ -21,6 +24,20 @@ def line_ref(source: str, start_line: int, end_line: int) -> str:
     """
     lines = f"{start_line}" if start_line == end_line else f"{start_line}-{end_line}"
     return f"{source}:{lines}"
+
+
+def parse_ref(ref: str) -> tuple[str, int, int]:
+    """``source:start-end`` (or ``source:line``) -> (source, start, end); a ValueError otherwise.
+
+    >>> parse_ref("corpus/notes.txt:141-142")
+    ('corpus/notes.txt', 141, 142)
+    """
+    match = REF.match(ref.strip())
+    if not match:
+        raise ValueError(f"'{ref}' is not a citation of the form file:start-end")
+    start = int(match["start"])
+    return match["source"], start, int(match["end"] or start)
+
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ and the quiz / review / solve commands end to end."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sqlite3
@@ -13,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.__main__ import main
 from assistant.answer.engine import Assistant
 from assistant.exam.solve import ExamError, parse_exam_question, solve
-from assistant.quiz_cli import add_quiz_commands
 from core.settings import Settings
 from ingest.embeddings import LazyEmbeddings
 from ingest.pipeline import ingest_paths
@@ -197,11 +196,8 @@ def reranker(assistant: Assistant) -> Callable[[str, list[str]], list[float]]:
 def run(
     argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str = ""
 ) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="python -m assistant")
-    add_quiz_commands(parser.add_subparsers(dest="command", required=True))
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -257,7 +253,7 @@ def test_solve_command_and_bad_input(
     assert code == 2 and "matches the topic" in err
     code, _, err = run(["quiz", "--data-dir", str(settings.data_dir.parent / "nowhere")], monkeypatch, capsys)
     assert code == 2 and "ingest" in err
-    with pytest.raises(SystemExit):
-        run(["quiz", "--kind", "essay"], monkeypatch, capsys)
-    with pytest.raises(SystemExit):
-        run(["quiz", "--n", "0"], monkeypatch, capsys)
+    code, _, err = run(["quiz", "--kind", "essay"], monkeypatch, capsys)
+    assert code == 2 and "'essay' is not one of" in err
+    code, _, err = run(["quiz", "--n", "0"], monkeypatch, capsys)
+    assert code == 2 and "--n" in err

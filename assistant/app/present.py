@@ -1,6 +1,7 @@
 r"""How answers, citations and graded quiz items read on screen (Markdown and small HTML blocks).
 
->>> from assistant.answer.types import Answer; from core.spans import Citation
+>>> from assistant.app.context import ContextLine
+from assistant.answer.types import Answer; from core.spans import Citation
 >>> cite = Citation("corpus/notes.txt", 141, 142, "30 seconds default", 1.0)
 >>> answer = Answer("q", "Visibility timeout: 30 seconds default. [1]", True, [cite])
 >>> print(answer_markdown(answer))
@@ -20,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from langchain_core.documents import Document
 
 from assistant.answer.types import Answer
+from assistant.app.context import ContextLine
 from assistant.quiz.grading import GradeResult, QuizScore
 from core.spans import Citation, Quote
 from ingest.pipeline import IngestReport
@@ -131,3 +133,18 @@ def topic_names(docs: Sequence[Document]) -> list[str]:
 def size_text(size: int) -> str:
     """A file size for people: ``size_text(31)`` is ``'31 B'``, ``size_text(65_000)`` is ``'65.0 kB'``."""
     return f"{size} B" if size < 1000 else f"{size / 1000:,.1f} kB" if size < 1e6 else f"{size / 1e6:,.1f} MB"
+
+
+def lines_html(lines: Sequence[ContextLine], title: str = "") -> str:
+    """Numbered lines as an HTML block; cited lines carry the class ``cited`` (and ``id`` of the first)."""
+    rows = []
+    anchored = False
+    for line in lines:
+        attrs = ""
+        if line.cited:
+            attrs = ' class="cited"' + ("" if anchored else ' id="first-cited"')
+            anchored = True
+        text = html.escape(line.text) or "&nbsp;"
+        rows.append(f'<div{attrs}><span class="ln">{line.number}</span><span class="tx">{text}</span></div>')
+    head = f'<div class="ctx-title">{html.escape(title)}</div>' if title else ""
+    return f'{head}<div class="lines">{"".join(rows)}</div>'

@@ -6,20 +6,14 @@ rebuilt from the stored chunks of the same file (each chunk is exactly a span of
 ...         Document("30 seconds default", metadata={"start_line": 4, "end_line": 4})]
 >>> [(line.number, line.text, line.cited) for line in context_lines(docs, 4, 4, margin=2)]
 [(2, 'pull based', False), (3, '', False), (4, '30 seconds default', True)]
->>> parse_ref("corpus/notes.txt:141-142")
-('corpus/notes.txt', 141, 142)
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from langchain_core.documents import Document
-
-REF = re.compile(r"^(?P<source>.+):(?P<start>\d+)(?:-(?P<end>\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -27,15 +21,6 @@ class ContextLine:
     number: int
     text: str
     cited: bool
-
-
-def parse_ref(ref: str) -> tuple[str, int, int]:
-    """``source:start-end`` (or ``source:line``) -> (source, start, end); a ValueError otherwise."""
-    match = REF.match(ref.strip())
-    if not match:
-        raise ValueError(f"'{ref}' is not a citation of the form file:start-end")
-    start = int(match["start"])
-    return match["source"], start, int(match["end"] or start)
 
 
 def file_lines(docs: Sequence[Document]) -> dict[int, str]:
@@ -56,18 +41,3 @@ def context_lines(docs: Sequence[Document], start: int, end: int, margin: int = 
     return [
         ContextLine(n, lines.get(n, ""), start <= n <= end) for n in range(first_shown, last_shown + 1)
     ]
-
-
-def lines_html(lines: Sequence[ContextLine], title: str = "") -> str:
-    """Numbered lines as an HTML block; cited lines carry the class ``cited`` (and ``id`` of the first)."""
-    rows = []
-    anchored = False
-    for line in lines:
-        attrs = ""
-        if line.cited:
-            attrs = ' class="cited"' + ("" if anchored else ' id="first-cited"')
-            anchored = True
-        text = html.escape(line.text) or "&nbsp;"
-        rows.append(f'<div{attrs}><span class="ln">{line.number}</span><span class="tx">{text}</span></div>')
-    head = f'<div class="ctx-title">{html.escape(title)}</div>' if title else ""
-    return f'{head}<div class="lines">{"".join(rows)}</div>'

@@ -1,0 +1,263 @@
+"""The ``ask``, ``quiz``, ``review`` and ``solve`` commands: the assistant in a terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from assistant.quiz.items import KIND_CHOICES, QuizItem
+from core.cli import exit_code, fail, json_option, settings_from, store_options
+from core.settings import Settings
+from core.spans import Citation
+
+if TYPE_CHECKING:
+    from assistant.answer.engine import Assistant
+    from assistant.answer.types import Answer
+
+QUOTE_WIDTH = 100
+
+ASK_EXAMPLES = """\b
+Examples:
+  study ask "What is the default visibility timeout of SQS?"
+  study ask "What is the default visibility timeout of SQS?" --json
+  echo "How long are SQS messages kept?" | study ask -
+
+\b
+Exit status: 0 answered (or plainly not covered by the notes); 2 bad question, or no usable index.
+"""
+QUIZ_EXAMPLES = """\b
+Examples:
+  study quiz --n 10 --kind mixed --seed 7     # take a quiz; wrong answers go to review
+  study quiz --n 20 --topic SQS --json        # print the items as JSON
+  study quiz --n 50 --export deck.apkg        # an Anki deck (or a .csv file)
+"""
+REVIEW_EXAMPLES = """\b
+Examples:
+  study review          # walk through the cards that are due
+  study review --list   # only list them
+"""
+SOLVE_EXAMPLES = """\b
+Examples:
+  study solve < question.txt         # which option(s) do the notes support?
+  study solve question.txt --json
+"""
+
+
+def _assistant(settings: Settings) -> Assistant:
+    from assistant.answer.engine import Assistant
+
+    return Assistant(settings)
+
+
+# ---------------------------------------------------------------- ask
+
+
+def render(answer: Answer) -> str:
+    """The answer as text: the short answer, then each citation with its quoted lines."""
+    out = [answer.text, ""]
+    for number, citation in enumerate(answer.citations, 1):
+        out += _quote(f"[{number}]", citation)
+    if answer.closest:
+        out.append("Closest notes (not an answer):")
+        for citation in answer.closest:
+            out += _quote("-", citation)
+    return "\n".join(out).rstrip()
+
+
+def _quote(label: str, citation: Citation) -> list[str]:
+    quoted = textwrap.wrap(citation.quote, QUOTE_WIDTH, initial_indent="    > ", subsequent_indent="    > ")
+    return [f"{label} {citation.ref}", *quoted, ""]
+
+
+@click.command("ask", epilog=ASK_EXAMPLES, short_help="Answer a question, quoting the lines of the notes.")
+@click.argument("question")
+@json_option
+@store_options
+@exit_code
+def ask_command(question: str, as_json: bool, data_dir: Path | None, chroma_url: str | None) -> int:
+    """Answer QUESTION from the notes, quoting the lines that say it ('-' reads it from standard input)."""
+    from assistant.answer.engine import QuestionError, clean_question
+    from ingest.errors import StoreError
+
+    text = sys.stdin.read() if question == "-" else question
+    try:
+        clean_question(text)
+        assistant = _assistant(settings_from(data_dir=data_dir, chroma_url=chroma_url))
+    except (QuestionError, StoreError) as exc:
+        return fail(str(exc))
+    answer = assistant.answer(text)
+    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
+    return 0
+
+
+# ---------------------------------------------------------------- quiz and review
+
+
+def _show_item(item: QuizItem, number: int, out: TextIO) -> None:
+    print(f"\n{number}. {item.question}", file=out)
+    if item.kind == "mcq":
+        for index, option in enumerate(item.options):
+            print(f"   {chr(65 + index)}) {option}", file=out)
+    elif item.kind == "truefalse":
+        print("   (true / false)", file=out)
+
+
+def _show_result(correct: bool, item: QuizItem, out: TextIO) -> None:
+    print(("   Right. " if correct else f"   Wrong: the answer is {item.answer}. ") + item.explanation, file=out)
+    print(f"   {item.citation.ref}", file=out)
+    for line in textwrap.wrap(" ".join(item.citation.quote.split()), QUOTE_WIDTH):
+        print(f"     > {line}", file=out)
+
+
+def _read_answer(prompt: str, stdin: TextIO, out: TextIO) -> str | None:
+    print(prompt, end="", file=out, flush=True)
+    line = stdin.readline()
+    return None if line == "" else line.rstrip("\n")
+
+
+@click.command("quiz", epilog=QUIZ_EXAMPLES, short_help="Make a cited quiz from the notes and take it.")
+@click.option("--n", "n", type=click.IntRange(1, 500), default=10, show_default=True, help="Number of questions.")
+@click.option("--topic", help="Only facts whose section or text mentions this.")
+@click.option("--kind", type=click.Choice(KIND_CHOICES), default="mixed", show_default=True, help="Question kind.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed gives the same quiz.")
+@click.option("--json", "as_json", is_flag=True, help="Print the items as a JSON list instead of asking them.")
+@click.option("--export", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the quiz to FILE.apkg (Anki) or FILE.csv.")
+@store_options
+@exit_code
+def quiz_command(
+    n: int, topic: str | None, kind: str, seed: int, as_json: bool, export: Path | None,
+    data_dir: Path | None, chroma_url: str | None,
+) -> int:
+    """Make a quiz from the notes and take it; every answer cites its lines, wrong answers go to review."""
+    from assistant.quiz.generate import generate_quiz
+    from assistant.quiz.items import QuizError
+    from ingest.errors import StoreError
+
+    settings = settings_from(data_dir=data_dir, chroma_url=chroma_url)
+    try:
+        assistant = _assistant(settings)
+        items = generate_quiz(
+            assistant.chunks(), n=n, kind=kind, topic=topic, seed=seed, embeddings=assistant.embeddings
+        )
+    except (QuizError, StoreError) as exc:
+        return fail(str(exc))
+    if export:
+        from assistant.quiz.export import export_quiz
+
+        try:
+            path = export_quiz(items, export)
+        except (ValueError, OSError) as exc:
+            return fail(str(exc))
+        click.echo(f"wrote {len(items)} items to {path}")
+        return 0
+    if as_json:
+        click.echo(json.dumps([item.to_dict() for item in items], ensure_ascii=False, indent=1))
+        return 0
+    return take_quiz(items, settings, sys.stdin, sys.stdout)
+
+
+def take_quiz(items: list[QuizItem], settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    """Ask each item, grade it, and make each wrong answer a review card."""
+    from assistant.quiz.grading import grade
+    from assistant.review.store import ReviewStore
+
+    store = ReviewStore.in_data_dir(settings.data_dir)
+    right = asked = 0
+    print(
+        f"{len(items)} questions. Answer with a letter, true/false, or the missing words; an empty line skips.",
+        file=out,
+    )
+    for number, item in enumerate(items, 1):
+        _show_item(item, number, out)
+        given = _read_answer("   your answer: ", stdin, out)
+        if given is None:
+            break
+        asked += 1
+        result = grade(item, given)
+        right += result.correct
+        _show_result(result.correct, item, out)
+        if store.record_quiz_answer(item, result.correct) and not result.correct:
+            print("   (added to your review cards)", file=out)
+    print(f"\nScore: {right}/{asked}" + (f" ({100 * right / asked:.0f}%)" if asked else ""), file=out)
+    return 0
+
+
+@click.command("review", epilog=REVIEW_EXAMPLES, short_help="Review the cards that are due (FSRS).")
+@click.option("--list", "list_only", is_flag=True, help="Only list the cards that are due.")
+@store_options
+@exit_code
+def review_command(list_only: bool, data_dir: Path | None, chroma_url: str | None) -> int:
+    """Review the quiz items you answered wrong, when they are due (FSRS)."""
+    from assistant.quiz.grading import grade
+    from assistant.review.store import ReviewStore
+
+    store = ReviewStore.in_data_dir(settings_from(data_dir=data_dir, chroma_url=chroma_url).data_dir)
+    due = store.due()
+    if list_only:
+        click.echo(f"{len(due)} of {store.count()} review cards are due.")
+        for card in due:
+            click.echo(f"- {card.item.question}  (due {card.due:%Y-%m-%d %H:%M} UTC)")
+        return 0
+    if not due:
+        upcoming = store.next_due()
+        when = f"; the next is due {upcoming:%Y-%m-%d %H:%M} UTC" if upcoming else ""
+        click.echo(f"No review cards are due ({store.count()} in all{when}).")
+        return 0
+    right = 0
+    for number, card in enumerate(due, 1):
+        _show_item(card.item, number, sys.stdout)
+        given = _read_answer("   your answer: ", sys.stdin, sys.stdout)
+        if given is None:
+            break
+        result = grade(card.item, given)
+        right += result.correct
+        _show_result(result.correct, card.item, sys.stdout)
+        updated = store.review(card.item.id, result.correct)
+        print(f"   next review: {updated.due:%Y-%m-%d %H:%M} UTC")
+    print(f"\nReviewed: {right} right.")
+    return 0
+
+
+# ---------------------------------------------------------------- solve
+
+
+@click.command("solve", epilog=SOLVE_EXAMPLES, short_help="Check an exam question's options against the notes.")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@json_option
+@store_options
+@exit_code
+def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chroma_url: str | None) -> int:
+    """Which option(s) of a multiple-choice question (in FILE, or on standard input) do the notes support?"""
+    from assistant.exam.solve import ExamError, parse_exam_question, solve
+    from ingest.errors import StoreError
+
+    text = file.read_text(encoding="utf-8") if file else sys.stdin.read()
+    try:
+        question = parse_exam_question(text)
+        assistant = _assistant(settings_from(data_dir=data_dir, chroma_url=chroma_url))
+    except (ExamError, StoreError, OSError) as exc:
+        return fail(str(exc))
+    rerank: Callable[[str, list[str]], list[float]] | None = assistant.reranker.scores if assistant.reranker else None
+    answer = solve(question, assistant.retrieve, rerank)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    click.echo(answer.message)
+    for verdict in sorted(answer.verdicts, key=lambda v: v.letter):
+        mark = "*" if verdict.letter in answer.chosen else " "
+        click.echo(f"{mark} {verdict.letter}) {verdict.text}  [support {verdict.support:.2f}]")
+        for citation in verdict.citations:
+            click.echo(f"      {citation.ref}")
+            for line in textwrap.wrap(" ".join(citation.quote.split()), QUOTE_WIDTH):
+                click.echo(f"        > {line}")
+    return 0
+
+
+COMMANDS = (ask_command, quiz_command, review_command, solve_command)

@@ -1,0 +1,97 @@
+"""What every command of the ``study`` CLI shares: the store options, the settings they give, and
+how a command ends (its exit code; a bad setting or Ctrl-C as a message, never a traceback).
+
+Each package defines its own commands with these (``ingest.cli``, ``assistant.cli``, ``evals.cli``,
+``ui``); ``study.py`` gathers them into one group, and each ``python -m PACKAGE`` runs its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from core.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Where the index lives (default: $STUDY_DATA_DIR or .study-data/).",
+)
+chroma_url_option = click.option(
+    "--chroma-url", metavar="URL", help="Use a Chroma server at http://HOST:PORT instead of the local store."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+
+
+def store_options(command: F) -> F:
+    """``--data-dir`` and ``--chroma-url``, the options of every command that opens the index."""
+    return data_dir_option(chroma_url_option(command))
+
+
+def settings_from(**overrides: Any) -> Settings:
+    """Settings from the environment, with the command line's options (those given) over them."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+def fail(message: str, code: int = 2) -> int:
+    """Say what went wrong on standard error; the exit code to return."""
+    click.echo(f"error: {message}", err=True)
+    return code
+
+
+def exit_code(command: Callable[..., int]) -> Callable[..., None]:
+    """Make a command's returned int its exit status; a bad setting exits 2, Ctrl-C 130."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs)
+        except ValidationError as exc:
+            code = fail(f"bad setting: {exc}")
+        except KeyboardInterrupt:
+            code = 130
+        click.get_current_context().exit(code)
+
+    return run
+
+
+def run(command: click.Command, argv: Sequence[str] | None, prog_name: str) -> int:
+    """Run ``command`` on ``argv`` and return its exit status (usage errors print and give 2)."""
+    try:
+        result = command.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name=prog_name,
+                              standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    return int(result or 0)
+
+
+def command_line(ctx: click.Context) -> str:
+    """The command as it was typed, as far as its options go: ``study eval --system project``."""
+    words = [ctx.command_path]
+    for param in ctx.command.params:
+        if not param.name or ctx.get_parameter_source(param.name) != click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name]
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            if isinstance(param, click.Option):
+                flag = param.opts[-1] if len(param.opts) > 1 and param.opts[-1].startswith("--") else param.opts[0]
+                words += [flag] if param.is_flag else [flag, shlex.quote(str(item))]
+            else:
+                words.append(shlex.quote(str(item)))
+    return " ".join(words)

@@ -1,0 +1,173 @@
+"""The ``eval`` command: score the study assistant (and a plain RAG baseline) on an eval set.
+
+Sends every case of the set through the project's ``answer_question`` (and through the plain
+LangChain baseline), writes one record per case, prints the metrics and writes report.md + report.png.
+"""
+
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from assistant.answer.types import Answer
+from core.cli import command_line, data_dir_option, exit_code, fail, settings_from
+from core.settings import PROJECT_ROOT, Settings
+from evals.metrics import Case, Scores, score
+from evals.report import summary_rows, text_table, write_report
+from evals.runner import RunRecord, SetError, load_set, read_records, run_cases, write_records
+from ingest.errors import NotesError, StoreError
+
+DEFAULT_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
+DEFAULT_REPORT_DIR = PROJECT_ROOT / "evals"
+SYSTEMS = ("project", "baseline")
+
+
+def _project() -> Callable[[str], Answer]:
+    """The answering function the UI uses, once its process-wide assistant is up (a StoreError
+    if there is no usable index: answer_question would say so in every answer instead)."""
+    from assistant import answer_question, default_assistant
+
+    default_assistant()
+    return answer_question
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty() or done == total or done % 50 == 0:
+            end = "\n" if done == total else "\r" if sys.stderr.isatty() else "\n"
+            print(f"{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _digest(cases: list[Case]) -> str:
+    return hashlib.sha256(json.dumps([[c.id, c.question] for c in cases]).encode()).hexdigest()[:16]
+
+
+def run_system(name: str, cases: list[Case], settings: Settings, notes: list[Path]) -> list[RunRecord]:
+    """Answer every case with one system, after one untimed warm-up question (loads the models).
+
+    The baseline never changes for the same notes and questions: its records are kept beside its
+    index and reused, so a rerun costs only the project's answers."""
+    answer: Callable[[str], Answer]
+    kept: Path | None = None
+    if name == "project":
+        answer = _project()
+    else:
+        from evals.baseline import BaselineRAG
+
+        baseline = BaselineRAG(notes, settings)
+        kept = baseline.folder / f"records-{_digest(cases)}.jsonl"
+        if kept.exists():
+            print(f"{name}: records reused from {kept} (same notes, same questions)", file=sys.stderr)
+            return read_records(kept)
+        answer = baseline.answer
+    answer(cases[0].question)
+    records = run_cases(cases, answer, _progress(name))
+    if kept is not None:
+        write_records(records, kept)
+    return records
+
+
+def _saved(path: Path) -> list[RunRecord]:
+    """Records of an earlier run; a ValueError naming the file if they can't be read."""
+    try:
+        return read_records(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no records to rescore (run without --rescore first)") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a records file written by python -m evals ({exc!r})") from None
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the project when it is inside it (reports name no home folders)."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+EXAMPLES = """\b
+Examples:
+  study eval                                  # the bundled set, project vs baseline
+  study eval --set my_notes.jsonl --notes ~/notes --report-dir /tmp/report
+  study eval --system project --out /tmp/results.jsonl
+  study eval --out /tmp/results.jsonl --rescore   # a new report from the records of that run
+
+\b
+Your own set: one JSON object per line, e.g.
+  {"id": "q1", "question": "...", "answerable": true, "expected": ["regex"],
+   "gold": {"source": "notes/file.md", "start_line": 3, "end_line": 4}}
+  {"id": "q2", "question": "...", "answerable": false}
+(`source` is the notes folder's name and the path inside it, as citations show it.)
+
+\b
+Exit status: 0 done; 2 bad set, bad arguments or no index.
+"""
+
+
+@click.command("eval", epilog=EXAMPLES, short_help="Score the assistant on an eval set.")
+@click.option("--set", "set_path", type=click.Path(path_type=Path), default=DEFAULT_SET, show_default=True,
+              help="Eval set, JSON lines.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Records of the project (default: DATA_DIR/evals/results.jsonl); the baseline's go beside "
+              "them as *.baseline.jsonl.")
+@click.option("--k", type=click.IntRange(min=1), default=5, show_default=True, help="Depth of hit@k.")
+@click.option("--report-dir", type=click.Path(path_type=Path), default=DEFAULT_REPORT_DIR, show_default=True,
+              help="Where report.md and report.png are written.")
+@click.option("--system", type=click.Choice([*SYSTEMS, "both"]), default="both", show_default=True,
+              help="What to run.")
+@click.option("--rescore", is_flag=True,
+              help="Score the records already in --out (and *.baseline.jsonl) again, running nothing.")
+@click.option("--notes", type=click.Path(path_type=Path), multiple=True,
+              help="Notes folders/files the baseline indexes (default: the notes dir); repeatable.")
+@data_dir_option
+@exit_code
+def eval_command(
+    set_path: Path, out: Path | None, k: int, report_dir: Path, system: str, rescore: bool,
+    notes: tuple[Path, ...], data_dir: Path | None,
+) -> int:
+    """Score the study assistant (and a plain RAG baseline) on an eval set; write report.md and report.png."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}.items():
+        os.environ.setdefault(key, value)
+    try:
+        cases = load_set(set_path)
+    except SetError as exc:
+        return fail(str(exc))
+    settings = settings_from(data_dir=data_dir)
+    out = out or settings.data_dir / "evals" / "results.jsonl"
+    chosen = SYSTEMS if system == "both" else (system,)
+    systems: dict[str, Scores] = {}
+    for name in chosen:
+        path = out if name == "project" or len(chosen) == 1 else out.with_suffix(f".{name}{out.suffix}")
+        try:
+            if rescore:
+                records = _saved(path)
+            else:
+                records = run_system(name, cases, settings, list(notes) or [settings.notes_dir])
+                write_records(records, path)
+            systems[name] = score(cases, [r.scored() for r in records], k)
+        except (StoreError, NotesError, ValueError) as exc:
+            return fail(f"{name}: {exc}")
+        click.echo(f"{name}: {len(records)} records {'<-' if rescore else '->'} {path}", err=True)
+    click.echo(text_table(summary_rows(systems)))
+    report = write_report(
+        systems,
+        report_dir,
+        set_path=_shown(set_path),
+        command=command_line(click.get_current_context()),
+        date=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        records_path=_shown(out),
+    )
+    click.echo(f"report: {report}")
+    return 0
