@@ -20,11 +20,7 @@ from pathlib import Path
 
 from assistant import Assistant
 from core.settings import PROJECT_ROOT, Settings
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+from core.stats import percentile
 
 
 def main() -> None:
@@ -63,8 +59,8 @@ def main() -> None:
 
     print(f"reranker: {'off' if args.no_reranker else 'on'}; questions: {len(questions)} x {args.runs}")
     print("| figure | value |\n| --- | --- |")
-    print(f"| warm p50 | {percentile(latencies, 0.5):.0f} ms |")
-    print(f"| warm p95 | {percentile(latencies, 0.95):.0f} ms |")
+    print(f"| warm p50 | {percentile(latencies, 50) or 0:.0f} ms |")
+    print(f"| warm p95 | {percentile(latencies, 95) or 0:.0f} ms |")
     print(f"| warm mean | {statistics.mean(latencies):.0f} ms |")
     print(f"| assistant load + first answer | {load:.1f} s |")
     print(f"| cold CLI ask (new process) | {cold:.1f} s |")

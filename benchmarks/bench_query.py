@@ -24,10 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.measure import load, machine, percentile, run_child, table
+from benchmarks.measure import load, machine, run_child, table
 from benchmarks.server import ChromaServer
 from benchmarks.synth import vary
 from core.settings import PROJECT_ROOT, Settings
+from core.stats import percentile
 
 WORK = Path("/tmp/study-bench")
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"

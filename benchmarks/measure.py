@@ -1,8 +1,6 @@
-"""What every benchmark needs: a child process's wall time and peak memory, percentiles, the
-machine's description and Markdown tables.
+"""What every benchmark needs: a child process's wall time and peak memory, the machine's
+description and Markdown tables (percentiles are ``core.stats.percentile``).
 
->>> percentile([1.0, 2.0, 3.0, 4.0], 50)
-2.5
 >>> print(table(["a", "b"], [[1, 2.5]]))
 | a | b |
 | ---: | ---: |
@@ -65,17 +63,6 @@ def run_child(args: Sequence[str], env: dict[str, str] | None = None) -> ChildRu
     return ChildRun(
         seconds=seconds, max_rss_mb=peak_kb / 1024, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr
     )
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Linear-interpolated percentile, as numpy's default."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = (len(ordered) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def load() -> str:

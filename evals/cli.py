@@ -85,7 +85,7 @@ def _saved(path: Path) -> list[RunRecord]:
     except FileNotFoundError:
         raise ValueError(f"{path}: no records to rescore (run without --rescore first)") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a records file written by python -m evals ({exc!r})") from None
+        raise ValueError(f"{path}: not a records file written by study eval ({exc!r})") from None
 
 
 def _shown(path: Path) -> str:

@@ -1,6 +1,6 @@
 """The index: embeddings and the Chroma vector store (the ingest records are in ``ingest.records``).
 
-Example (after ``python -m ingest``)::
+Example (after ``study ingest``)::
 
     store = open_store(Settings(), create=False)
     store.similarity_search("SQS visibility timeout", k=1)
@@ -107,13 +107,13 @@ def open_store(settings: Settings, embeddings: Embeddings | None = None, create:
     """The notes collection; a StoreError if it is missing (``create=False``), unreachable,
     or was built with another embedding model."""
     if not create and not settings.chroma_url and not settings.chroma_dir.is_dir():
-        raise StoreError(f"no index yet in {settings.chroma_dir}: run `python -m ingest` first")
+        raise StoreError(f"no index yet in {settings.chroma_dir}: run `study ingest` first")
     client = _client(settings)
     if not create:
         names = {getattr(c, "name", c) for c in client.list_collections()}
         if settings.index.collection not in names:
             where = settings.chroma_url or settings.chroma_dir
-            raise StoreError(f"no index yet in {where}: run `python -m ingest` first")
+            raise StoreError(f"no index yet in {where}: run `study ingest` first")
     store = NotesVectorStore(
         collection_name=settings.index.collection,
         embedding_function=embeddings or embeddings_for(settings),

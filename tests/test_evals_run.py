@@ -182,7 +182,7 @@ def test_a_missing_set_or_index_is_a_clear_error(tmp_path: Path) -> None:
     done = run_evals("--set", str(small), "--system", "project", "--report-dir", str(tmp_path / "report"),
                      env={"STUDY_DATA_DIR": str(tmp_path / "empty")})
     assert done.returncode == 2, done.stderr
-    assert "python -m ingest" in done.stderr and "Traceback" not in done.stderr
+    assert "study ingest" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_every_bad_line_of_a_set_is_named() -> None:

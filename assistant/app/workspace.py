@@ -1,7 +1,7 @@
 """What the study app holds once per process: the settings, one assistant (store, keyword index,
 models), the review store; and what it does to the notes folder (list, read, ingest).
 
-Example (after ``python -m ingest``)::
+Example (after ``study ingest``)::
 
     ws = Workspace(Settings(notes_dir=Path("corpus")))
     ws.assistant().answer("What is SQS?").citations[0].ref   # 'corpus/aws-developer-associate-notes.txt:141'
