@@ -29,13 +29,24 @@ def source_name(path: Path, notes_dir: Path) -> str:
     return (Path(notes_dir.name) / path.relative_to(notes_dir)).as_posix()
 
 
+def size_problem(size: int, max_bytes: int) -> str | None:
+    """Why a file of ``size`` bytes can't be notes (empty, or over the limit); None if it can.
+
+    >>> size_problem(0, 100), size_problem(3_000_000, 2_000_000), size_problem(50, 100)
+    ('the file is empty', 'the file is 3.0 MB, over the 2 MB limit', None)
+    """
+    if size == 0:
+        return "the file is empty"
+    if size > max_bytes:
+        return f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit"
+    return None
+
+
 def read_text_lines(path: Path, max_bytes: int) -> list[str]:
     """The file's lines (no line endings), or a NotesError saying why it can't be read as notes."""
-    size = path.stat().st_size
-    if size == 0:
-        raise NotesError(f"{path}: the file is empty")
-    if size > max_bytes:
-        raise NotesError(f"{path}: the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    problem = size_problem(path.stat().st_size, max_bytes)
+    if problem:
+        raise NotesError(f"{path}: {problem}")
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
         raise NotesError(f"{path}: looks like a binary file, not text notes")

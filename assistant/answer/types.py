@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.spans import Citation
+from core.spans import Citation, LineSpan
 
 
 @dataclass(frozen=True)
-class Passage:
+class Passage(LineSpan):
     """A retrieved chunk, in rank order: what retrieval metrics are computed on."""
 
-    source: str
-    start_line: int
-    end_line: int
     section: str
     text: str
     score: float

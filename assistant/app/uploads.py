@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import NotesError
-from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader
+from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader, size_problem
 
 UPLOAD_SUFFIXES = (".md", ".pdf", ".txt")
 MAX_NAME_CHARS = 120
@@ -82,11 +82,9 @@ def save_upload(
     loader that ingest uses, then moved into place, so a refused upload leaves the folder as it was.
     """
     name = safe_note_name(original_name)
-    size = source.stat().st_size
-    if size == 0:
-        raise UploadError(f"'{name}' is empty.")
-    if size > max_bytes:
-        raise UploadError(f"'{name}' is {size / 1e6:.1f} MB; notes files can be at most {max_bytes / 1e6:.0f} MB.")
+    problem = size_problem(source.stat().st_size, max_bytes)
+    if problem:
+        raise UploadError(f"'{name}': {problem}.")
     folder = notes_dir.resolve()
     target = folder / name
     if target.parent != folder:  # safe_note_name makes this impossible; keep the guarantee explicit
