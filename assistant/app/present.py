@@ -1,7 +1,6 @@
 r"""How answers, citations and graded quiz items read on screen (Markdown and small HTML blocks).
 
->>> from assistant.app.context import ContextLine
-from assistant.answer.types import Answer; from core.spans import Citation
+>>> from assistant.answer.types import Answer; from core.spans import Citation
 >>> cite = Citation("corpus/notes.txt", 141, 142, "30 seconds default", 1.0)
 >>> answer = Answer("q", "Visibility timeout: 30 seconds default. [1]", True, [cite])
 >>> print(answer_markdown(answer))
