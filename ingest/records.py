@@ -140,6 +140,18 @@ class SQLRecords(RecordManager):
             for part in _parts(keys):
                 connection.execute(delete(RECORDS).where(self._among(part)))
 
+    @staticmethod
+    def namespaces_of(db_url: str, keys: Sequence[str]) -> dict[str, str]:
+        """Key -> namespace of the records of ``keys``, whatever their namespace."""
+        engine = create_engine(db_url)
+        found: dict[str, str] = {}
+        with engine.connect() as connection:
+            for part in _parts(keys):
+                rows = connection.execute(select(RECORDS.c.key, RECORDS.c.namespace).where(RECORDS.c.key.in_(part)))
+                found.update((str(k), str(n)) for k, n in rows)
+        engine.dispose()
+        return found
+
     def _among(self, keys: Sequence[str]) -> ColumnElement[bool]:
         """This namespace's records of ``keys``."""
         return and_(RECORDS.c.namespace == self.namespace, RECORDS.c.key.in_(keys))

@@ -110,7 +110,8 @@ def test_no_index_and_other_model(tmp_path: Path, corpus_settings: Settings, emb
     other = tmp_path / "model"
     other.mkdir()
     with pytest.raises(StoreError, match="built with embedding model"):
-        Assistant(corpus_settings.model_copy(update={"embedding_model": str(other)}), embeddings)
+        index = corpus_settings.index.model_copy(update={"embedding_model": str(other)})
+        Assistant(corpus_settings.model_copy(update={"index": index}), embeddings)
 
 
 def test_cli_ask_json_and_text(corpus_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,6 +18,7 @@ from core.settings import PROJECT_ROOT, Settings
 from ingest.__main__ import main
 from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
+from ingest.generations import Generations
 from ingest.loaders import NotesLoader
 from ingest.pipeline import ingest_paths
 from ingest.store import NotesVectorStore, open_store
@@ -215,6 +216,8 @@ def test_killed_ingest_leaves_index_usable_and_rerun_completes(
 
     store = store_for(settings, embeddings)
     assert first_ids <= {d.id for d in store.documents()}, "the previous index lost chunks"
+    # Readers see the previous version exactly: none of the killed run's chunks, all of the old ones.
+    assert {d.id for d in store.documents(Generations(settings).stamp().visible())} == first_ids
     assert store.similarity_search("SQS visibility timeout", k=1)
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     store = store_for(settings, embeddings)
