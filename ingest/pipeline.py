@@ -189,7 +189,8 @@ def _index_batch(
     finally:
         store.writing = None
     generations.commit(folder, generation)
-    store.purge(folder, generation)
+    if result["num_deleted"] or was_dirty:
+        store.purge(folder, generation)
     generations.clean(folder)
     report.added += result["num_added"]
     report.updated += result["num_updated"]
