@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from benchmarks.measure import load, machine, percentile, run_child, table
-from benchmarks.server import ChromaServer
 from benchmarks.synth import vary
 from core.settings import PROJECT_ROOT, Settings
+from tests.support import ChromaServer
 
 WORK = Path("/tmp/study-bench")
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"

@@ -1,12 +1,12 @@
-"""Shared fixtures: the real embedding model (loaded once) and throw-away data dirs."""
+"""Shared fixtures: the real embedding model (loaded once), throw-away data dirs and a headless Chromium."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,16 +16,18 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings, embeddings_for
+from tests.support import CHROMIUM as CHROMIUM
+from tests.support import CHROMIUM_ARGS as CHROMIUM_ARGS
+from tests.support import ChromaServer as ChromaServer
+from tests.support import free_port as free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 CORPUS = PROJECT_ROOT / "corpus"
 NOTES_FILE = CORPUS / "aws-developer-associate-notes.txt"
 
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now, for a server a test starts."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)")
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +62,16 @@ def corpus_settings(tmp_path_factory: pytest.TempPathFactory, embeddings: LazyEm
     settings = Settings(data_dir=tmp_path_factory.mktemp("corpus-index"), notes_dir=CORPUS)
     ingest_paths([CORPUS], settings, open_store(settings, embeddings))
     return settings
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium under Playwright, one per test module; skips without it."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -3,13 +3,10 @@ through the embedded store; an unreachable server is a clear error naming its UR
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,49 +19,17 @@ from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
 from ingest.pipeline import ingest_paths
 from ingest.store import NotesVectorStore, open_store
-from tests.conftest import free_port
+from tests.conftest import ChromaServer, free_port
 
 CORPUS = PROJECT_ROOT / "corpus"
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 
 
 
-@contextlib.contextmanager
-def chroma_server(path: Path) -> Iterator[str]:
-    """A real Chroma server (``chroma run``) on 127.0.0.1 with its data under ``path``; its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (path / "chroma-server.log").open("wb")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path / "db"),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"chroma run exited with {server.returncode}: see {log.name}"
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, f"chroma run did not answer at {url} within 60 s"
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
-        yield url
+    with ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +149,8 @@ def test_assistant_names_a_server_that_goes_away(tmp_path: Path, embeddings: Laz
         "Long polling waits up to 20 seconds for a message.\n",
         encoding="utf-8",
     )
-    with chroma_server(tmp_path) as url:
+    with ChromaServer(tmp_path / "db") as server:
+        url = server.url
         settings = Settings(data_dir=tmp_path / "data", notes_dir=notes, chroma_url=url)
         assert ingest_paths([notes], settings, open_store(settings, embeddings)).added > 0
         assistant = Assistant(settings, embeddings)
