@@ -1,5 +1,5 @@
 """Server mode: the same notes, answers and citations through a real ``chroma run`` server as
-through the embedded store; an unreachable server is a clear error naming its URL."""
+through the embedded store (slow); an unreachable server is a clear error naming its URL."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from assistant import Answer, Assistant, answer_question, default_assistant
 from core.settings import PROJECT_ROOT, Settings
@@ -56,6 +57,7 @@ def stored(store: NotesVectorStore) -> list[tuple[str | None, str, tuple[tuple[s
     return sorted((d.id, d.page_content, tuple(sorted(d.metadata.items()))) for d in store.documents())
 
 
+@pytest.mark.slow
 def test_server_holds_the_same_chunks_and_reingest_skips_them(
     data_dir: Path, chroma_url: str, embeddings: LazyEmbeddings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -69,6 +71,7 @@ def test_server_holds_the_same_chunks_and_reingest_skips_them(
     assert again["skipped"] == local.count()
 
 
+@pytest.mark.slow
 def test_server_answers_and_citations_match_the_embedded_store(
     data_dir: Path, chroma_url: str, embeddings: LazyEmbeddings
 ) -> None:
@@ -92,6 +95,7 @@ def closed_url() -> str:
     return f"http://127.0.0.1:{free_port()}"  # nothing listens on a port just released
 
 
+@pytest.mark.slow  # a CLI subprocess: 1.5-3.5 s
 def test_ingest_cli_names_an_unreachable_server(tmp_path: Path) -> None:
     url = closed_url()
     notes = tmp_path / "notes"
@@ -126,11 +130,12 @@ def test_ingest_cli_names_a_bad_record_db_url(
 
 
 def test_assistant_names_an_unreachable_server(
-    tmp_path: Path, embeddings: LazyEmbeddings, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake_embeddings: Embeddings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = closed_url()
     with pytest.raises(StoreError, match=f"cannot reach the Chroma server at {url}"):
-        Assistant(Settings(data_dir=tmp_path / "data", chroma_url=url), embeddings)
+        # Assistant() is annotated to take LazyEmbeddings, but any LangChain Embeddings will do.
+        Assistant(Settings(data_dir=tmp_path / "data", chroma_url=url), fake_embeddings)  # type: ignore[arg-type]
     monkeypatch.setenv("STUDY_CHROMA_URL", url)
     default_assistant.cache_clear()
     try:
@@ -141,6 +146,7 @@ def test_assistant_names_an_unreachable_server(
     assert answer.error is not None and f"cannot reach the Chroma server at {url}" in answer.error
 
 
+@pytest.mark.slow
 def test_assistant_names_a_server_that_goes_away(tmp_path: Path, embeddings: LazyEmbeddings) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()

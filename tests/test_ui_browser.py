@@ -25,7 +25,7 @@ NOTES_FILE = "aws-developer-associate-notes.txt"
 FILE_LINES = (CORPUS / NOTES_FILE).read_text(encoding="utf-8").split("\n")
 WAIT_MS = 180_000  # a shared 2-core machine can be slow; every wait is for a visible result
 
-pytestmark = needs_chromium
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 

@@ -1,6 +1,6 @@
 """Bad input gets a clear message and changes nothing on disk outside the notes folder: in the browser
 (empty question, a 1 MB paste, an .exe upload, a ``../../x.txt`` file name, a clashing name), in the
-upload helpers themselves, and on the command line."""
+upload helpers themselves (fast), and on the command line (slow, like the browser)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,7 @@ def test_save_upload_stays_in_the_notes_folder_and_never_overwrites_silently(tmp
 # ---------------------------------------------------------------- the command line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["--port", "0"], "not a port number"), (["--notes-dir", "/nonexistent/notes"], "does not exist")],
@@ -112,6 +113,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_served_on_loopback_only(corpus_settings: Settings, tmp_path: Path) -> None:
     """``python ui.py`` listens on 127.0.0.1 alone, on the port it is given, and says where."""
     shutil.copytree(PROJECT_ROOT / "corpus", tmp_path / "corpus")
@@ -190,6 +192,7 @@ def index_state(ws: Any) -> tuple[int, str]:
     return ws.assistant().store.version()
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_empty_and_huge_questions_get_a_clear_message(page: Page, app: tuple[str, Path, Any]) -> None:
     root, ws = app[1], app[2]
@@ -206,6 +209,7 @@ def test_empty_and_huge_questions_get_a_clear_message(page: Page, app: tuple[str
     assert snapshot(root) == before and index_state(ws) == index_before
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_bad_uploads_get_a_clear_message_and_stay_out_of_other_folders(
     page: Page, app: tuple[str, Path, Any]
