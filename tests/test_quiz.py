@@ -61,6 +61,48 @@ def states(text: str, answer: str) -> bool:
     return len(wanted) == 1 and any(wanted[0].same_value(q) and wanted[0].is_range == q.is_range for q in found)
 
 
+TF_PREFIX = re.compile(r"^True or false[:?]\s*")  # "True or false:" and, before a quoted line, "True or false?"
+LINE_INTRO = re.compile(r"^(?:In your notes on [^:“]+|Your notes say):\s*")  # before a quoted line of the notes
+# Words the true/false templates put around what the notes say ("your notes describe X as “...”",
+# "X is used to ...", "your notes list X under “...”"); loose() has dropped the articles.
+TEMPLATE_WORDS = frozenset({"your", "note", "describe", "as", "list", "under", "is", "are", "used", "to"})
+NEGATIONS = frozenset({"not", "no", "never", "non", "t"})  # "t": what loose() leaves of "n't"
+
+
+def statement(item: QuizItem) -> str:
+    """What a true/false item claims: its question without "True or false:" (or "?") and without the
+    words that introduce a quoted line."""
+    return LINE_INTRO.sub("", TF_PREFIX.sub("", item.question))
+
+
+def polar_words(text: str) -> set[tuple[str, bool]]:
+    """The loose words of ``text``, each with whether a negation comes at most two words before it
+    ("not resource-based", "non-persistent")."""
+    words = loose(re.sub(r",(?!\d)", " ", text)).split()  # "ECR,ECS" is two words, "10,240" one number
+    return {
+        (w, any(n in NEGATIONS for n in words[max(0, i - 2) : i])) for i, w in enumerate(words) if w not in NEGATIONS
+    }
+
+
+def supported(claim: str, text: str) -> bool:
+    """``text`` says what ``claim`` says: each of the claim's words (but the templates' own) is in
+    ``text``, negated there just where the claim negates it, and each amount in the claim is one
+    ``text`` gives. A false statement swaps in a name, an amount or the opposite of a word
+    (stateful/stateless), which its cited lines do not say."""
+    said = polar_words(text)
+    if not all(word in said for word in polar_words(claim) if word[0] not in TEMPLATE_WORDS):
+        return False
+    given = find_quantities(text)
+    return all(any(q.same_value(g) for g in given) for q in find_quantities(claim))
+
+
+def proof(item: QuizItem) -> str:
+    """What a true/false statement is checked against: its quote, but for a contrast the cited line,
+    as the quote is only the clause that decides it ("pull based, not push based") and the line
+    names what it is about."""
+    return cited_text(item) if item.fact.startswith("con:") else item.citation.quote
+
+
 def test_a_hundred_item_mixed_quiz_of_all_kinds(quiz: list[QuizItem]) -> None:
     assert len(quiz) == 100
     kinds = {k: sum(i.kind == k for i in quiz) for k in ("mcq", "truefalse", "cloze")}
@@ -98,9 +140,13 @@ def test_every_answer_is_stated_by_its_cited_lines(quiz: list[QuizItem]) -> None
             ]
             shared = sum(f" {w} " in f" {loose(quote)} " for w in words)
             assert shared >= 0.6 * len(words), (item.question, quote)
+            # All of it, in fact: every word and amount it states, none that the notes negate.
+            assert supported(statement(item), proof(item)), (item.question, proof(item))
         else:
-            # A false statement says something the quoted lines don't.
-            assert loose(item.question.removeprefix("True or false:")) not in loose(quote)
+            # A false statement says something the quoted lines don't: not their own words, and a name,
+            # an amount or a negated word that they do not say (what every true statement passes).
+            assert loose(statement(item)) not in loose(quote), (item.question, quote)
+            assert not supported(statement(item), proof(item)), (item.question, proof(item))
 
 
 def test_distractors_are_wrong_and_never_the_answer_in_other_words(quiz: list[QuizItem]) -> None:
