@@ -77,7 +77,9 @@ def test_every_quote_is_verbatim_in_its_cited_lines(assistant: Assistant) -> Non
         if answer.grounded:
             assert len(answer.text) <= 400
             assert answer.citations
-    assert grounded > len(cases) / 2
+    # 266 of the 298 cases (0.893) got a grounded answer at ac99c0c with the bundled models; the bar
+    # sits just below that (it was "more than half").
+    assert grounded >= 0.87 * len(cases), f"{grounded} of {len(cases)} grounded"
 
 
 @pytest.mark.slow
