@@ -17,7 +17,7 @@ from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
 from ingest.pipeline import ingest_paths
 from ingest.store import open_store
-from tests.test_server_mode import chroma_server
+from tests.support import ChromaServer
 
 EXAM = """Which service keeps a message hidden for 30 seconds by default after it is received?
 A) SQS
@@ -36,7 +36,8 @@ def test_every_stage_names_a_lost_server(
         "SNS\n\nSNS - a pub/sub service that pushes messages to subscribers.\n",
         encoding="utf-8",
     )
-    with chroma_server(tmp_path) as url:
+    with ChromaServer(tmp_path / "db") as server:
+        url = server.url
         settings = Settings(data_dir=tmp_path / "data", notes_dir=notes, chroma_url=url)
         ingest_paths([notes], settings, open_store(settings, embeddings))
         assistant = Assistant(settings, embeddings)
