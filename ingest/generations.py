@@ -118,7 +118,9 @@ class Generations:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             self.engine = _engine(settings.record_url)
         except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
-            raise StoreError(f"cannot open the ingest record db: {str(exc).splitlines()[0]}") from None
+            from ingest.records import record_db_error
+
+            raise record_db_error(settings, exc) from None
 
     def stamp(self) -> Stamp:
         """Every folder's committed generation and dirtiness, as of now (one small query)."""

@@ -243,7 +243,11 @@ def open_record_manager(settings: Settings, notes_dir: Path) -> SQLRecords:
         manager = SQLRecords(record_namespace(settings, notes_dir), db_url=settings.record_url)
         manager.create_schema()
     except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
-        where = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.record_url)
-        reason = str(exc).splitlines()[0]
-        raise StoreError(f"cannot open the ingest record db at {where}: {reason}") from None
+        raise record_db_error(settings, exc) from None
     return manager
+
+
+def record_db_error(settings: Settings, exc: Exception) -> StoreError:
+    """The StoreError for a records database that can't be used: its URL (password hidden), and why."""
+    where = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.record_url)
+    return StoreError(f"cannot open the ingest record db at {where}: {str(exc).splitlines()[0]}")

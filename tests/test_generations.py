@@ -124,7 +124,8 @@ def test_an_edit_that_keeps_the_chunk_count_reaches_the_keyword_index(
     setup: tuple[Settings, Path, NotesVectorStore],
 ) -> None:
     settings, notes, store = setup
-    assistant = Assistant(settings, FAKE)  # type: ignore[arg-type]
+    no_reranker = settings.model_copy(update={"answer": settings.answer.model_copy(update={"reranker": False})})
+    assistant = Assistant(no_reranker, FAKE)  # type: ignore[arg-type]
     before = assistant.current().keyword_index()
     assert any("version 1" in d.page_content for d in before.docs)
     write(notes, version(2))  # every chunk replaced, as many as before
