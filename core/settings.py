@@ -39,6 +39,11 @@ class IndexSettings(BaseModel):
         description="CPU threads for the embedding model (0: torch's default). One is fastest on a busy "
         "machine: torch's threads spin-wait for each other and lose up to 10x when the cores are shared.",
     )
+    onnx_questions: bool = Field(
+        True,
+        description="Embed questions with the model's ONNX export in data_dir/models (onnxruntime, no torch); "
+        "false: with sentence-transformers, as ingest does.",
+    )
 
 
 class RetrievalSettings(BaseModel):

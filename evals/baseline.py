@@ -96,7 +96,7 @@ class BaselineRAG:
         docs = notes_documents(notes)
         if not docs:
             raise NotesError(f"no readable notes files in {', '.join(map(str, notes))} for the baseline")
-        self.embeddings = embeddings or embeddings_for(settings)
+        self.embeddings = embeddings or embeddings_for(settings, for_questions=True)
         root = settings.data_dir / "eval-baseline"
         key = _fingerprint(docs, settings.index.embedding_model)
         folder = self.folder = root / key

@@ -58,7 +58,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, embeddings: LazyEmbeddings | None = None) -> None:
         self.settings = settings or Settings()
-        self.embeddings = embeddings or embeddings_for(self.settings)
+        self.embeddings = embeddings or embeddings_for(self.settings, for_questions=True)
         self.store = open_store(self.settings, self.embeddings, create=False)
         self.generations = Generations(self.settings)
         self._stamp = self.generations.stamp()

@@ -40,7 +40,7 @@ class Workspace:
 
     def __init__(self, settings: Settings, embeddings: LazyEmbeddings | None = None) -> None:
         self.settings = settings
-        self.embeddings = embeddings or embeddings_for(settings)
+        self.embeddings = embeddings or embeddings_for(settings, for_questions=True)
         self.reviews = ReviewStore.in_data_dir(settings.data_dir)
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()

@@ -89,7 +89,7 @@ def default_embeddings() -> Embeddings:
     settings = Settings()
     name = settings.index.embedding_model
     if name not in _DEFAULT_EMBEDDINGS:
-        _DEFAULT_EMBEDDINGS[name] = embeddings_for(settings)
+        _DEFAULT_EMBEDDINGS[name] = embeddings_for(settings, for_questions=True)
     return _DEFAULT_EMBEDDINGS[name]
 
 

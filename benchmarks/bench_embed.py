@@ -1,0 +1,95 @@
+"""The embedding model on the question path: sentence-transformers (torch) against its ONNX export.
+
+    python -m benchmarks.bench_embed ask --runs 5
+    python -m benchmarks.bench_embed encode --chunks 2000
+
+``ask`` times a cold ``python study.py ask QUESTION`` (a new process each time, GNU time) over an
+index of corpus/, alternating the old path (``STUDY_INDEX__ONNX_QUESTIONS=false``) and the new one,
+``--runs`` times each, and gives the median. ``encode`` loads both models in one process, warms
+them, then encodes the same ``--chunks`` texts (corpus/'s chunks repeated) with each in turn,
+``--rounds`` times, batch as ingest's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from benchmarks.measure import load, machine, run_child, table
+from core.settings import PROJECT_ROOT, Settings
+from ingest.embeddings import embeddings_for
+from ingest.loaders import NotesLoader
+
+WORK = Path("/tmp/study-bench")
+QUESTION = "What is the default visibility timeout of SQS?"
+NOTES = PROJECT_ROOT / "corpus"
+
+
+def _data_dir(work: Path) -> Path:
+    """An index of corpus/ with the ONNX export beside it (made by the ingest's model load)."""
+    data = work / "embed-data"
+    if not (data / "chroma").is_dir() or not list((data / "models").glob("*.onnx")):
+        run = run_child(["-m", "ingest", str(NOTES), "--data-dir", str(data)])
+        if run.returncode != 0:
+            raise RuntimeError(run.stderr[-2000:])
+    return data
+
+
+def ask(runs: int, work: Path) -> None:
+    data = _data_dir(work)
+    paths = {"sentence-transformers (old)": {"STUDY_INDEX__ONNX_QUESTIONS": "false"}, "onnx (new)": {}}
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    print(f"load before: {load()}")
+    for _ in range(runs):
+        for name, env in paths.items():
+            run = run_child(["study.py", "ask", "--data-dir", str(data), QUESTION], env)
+            if run.returncode != 0 or "notes.txt:142" not in run.stdout:
+                raise RuntimeError(f"{name}: {run.stderr[-2000:]}")
+            times[name].append(run.seconds)
+    print(f"load after: {load()}")
+    rows = [[name, f"{statistics.median(t):.2f}", f"{min(t):.2f}-{max(t):.2f}", " ".join(f"{s:.1f}" for s in t)]
+            for name, t in times.items()]
+    print(table(["question path", "median s", "range s", "runs (s)"], rows))
+
+
+def encode(chunks: int, rounds: int, work: Path) -> None:
+    data = _data_dir(work)
+    corpus = [d.page_content for d in NotesLoader(NOTES / "aws-developer-associate-notes.txt", NOTES).load()]
+    texts = (corpus * (chunks // len(corpus) + 1))[:chunks]
+    settings = Settings(data_dir=data)
+    models = {"sentence-transformers": embeddings_for(settings), "onnx": embeddings_for(settings, for_questions=True)}
+    for model in models.values():
+        model.embed_documents(texts[:64])  # load and warm outside the timings
+    assert models["onnx"].backend == "onnx" and models["sentence-transformers"].backend == "sentence-transformers"
+    rows = []
+    for r in range(rounds):
+        for name, model in models.items():
+            before = load()
+            started, cpu = time.perf_counter(), time.process_time()
+            model.embed_documents(texts)
+            wall, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+            rows.append([r + 1, name, len(texts), f"{wall:.1f}", f"{len(texts) / wall:.1f}", f"{cpu_s:.1f}", before])
+    print(table(["round", "model", "chunks", "wall s", "chunks/s", "CPU s", "load before"], rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=WORK)
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("ask").add_argument("--runs", type=int, default=5)
+    enc = sub.add_parser("encode")
+    enc.add_argument("--chunks", type=int, default=2000)
+    enc.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(machine())
+    if args.what == "ask":
+        ask(args.runs, args.work)
+    else:
+        encode(args.chunks, args.rounds, args.work)
+
+
+if __name__ == "__main__":
+    main()
