@@ -49,6 +49,7 @@ from ingest.errors import NotesError
 MAX_QUIZ = 20  # quiz slots on the page
 MAX_VIEW_LINES = 5000  # a note longer than this is shown in part
 STREAM_PAUSE = 0.03  # seconds between streamed pieces of an answer
+WARMING = "⏳ Warming up the models… questions are answered as soon as they are ready."
 UPLOAD_TYPES = [".txt", ".md", ".pdf"]
 CSS = """
 .lines { font-family: ui-monospace, monospace; font-size: 13px; line-height: 1.45; max-height: 560px; overflow: auto;
@@ -74,8 +75,15 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     skip = gr.skip()
     try:
         cleaned = clean_question(question)
+    except QuestionError as exc:
+        yield skip, skip, skip, skip, f"⚠️ {exc}", skip
+        return
+    if not ws.ready.is_set():
+        yield skip, skip, skip, skip, WARMING, skip
+        ws.ready.wait()
+    try:
         assistant = ws.assistant()
-    except (QuestionError, StoreError) as exc:
+    except StoreError as exc:
         yield skip, skip, skip, skip, f"⚠️ {exc}", skip
         return
     shown = [{"role": t["role"], "content": t["shown"]} for t in turns]
@@ -269,8 +277,9 @@ def check_card(ws: Workspace, state: dict[str, Any] | None, choice: str | None, 
 # ---------------------------------------------------------------- the page
 
 
-def chat_tab(ws: Workspace) -> None:
-    """Ask, read the streamed answer, pick a citation to see it in its file."""
+def chat_tab(ws: Workspace) -> tuple[gr.Markdown, gr.Timer]:
+    """Ask, read the streamed answer, pick a citation to see it in its file. Returns the status line
+    and the timer that keeps it saying "warming up" until the models are ready."""
     turns = gr.State([])
     with gr.Row():
         with gr.Column(scale=3):
@@ -306,9 +315,22 @@ def chat_tab(ws: Workspace) -> None:
                     show_progress="minimal")
     chips.change(lambda ref: show_context(ws, ref), chips, context, api_visibility="private",
                  concurrency_limit=None)
+    # The app serves while the models warm up (``prepare``): say so until they are ready.
+    timer = gr.Timer(1.0, active=False)
+    timer.tick(lambda shown: warming_status(ws, shown), status, [status, timer], api_visibility="private",
+               show_progress="hidden")
     fresh = [[], [], gr.Radio(choices=[], visible=False), "", "", "", ""]
     clear.click(lambda: fresh, None, [*outputs, context], api_visibility="private")
     chatbot.clear(lambda: fresh[1:], None, [*outputs[1:], context], api_visibility="private")
+    return status, timer
+
+
+def warming_status(ws: Workspace, shown: str) -> tuple[Any, gr.Timer]:
+    """The chat status while the models warm up, cleared (if it still says so) once they are ready;
+    and whether the timer asking again keeps running."""
+    if not ws.ready.is_set():
+        return WARMING, gr.Timer(active=True)
+    return ("" if shown == WARMING else gr.skip()), gr.Timer(active=False)
 
 
 def quiz_tab(ws: Workspace) -> gr.Dropdown:
@@ -409,7 +431,7 @@ def build_app(ws: Workspace) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                chat_tab(ws)
+                status, timer = chat_tab(ws)
             with gr.Tab("Quiz", id="quiz"):
                 topic = quiz_tab(ws)
             with gr.Tab("Review", id="review") as tab:
@@ -417,6 +439,7 @@ def build_app(ws: Workspace) -> gr.Blocks:
             with gr.Tab("Notes", id="notes") as tab:
                 notes_tab(ws, tab)
         app.load(lambda: gr.Dropdown(choices=topics(ws)), None, topic, api_visibility="private")
+        app.load(lambda: warming_status(ws, ""), None, [status, timer], api_visibility="private")
     return app
 
 
@@ -432,13 +455,15 @@ def serve(ws: Workspace, port: int, block: bool = True) -> gr.Blocks:
 
 
 def prepare(ws: Workspace) -> None:
-    """Build the index from the notes folder if there is none, and load the models before serving."""
+    """Build the index from the notes folder if there is none, then start loading the models in
+    the background: the app serves meanwhile, and says it is warming up until they are ready."""
     try:
         ws.assistant()
     except StoreError:
         print(f"No index yet: ingesting {ws.notes_dir} …", flush=True)
         print(report_text(ws.ingest([ws.notes_dir])), flush=True)
-    ws.assistant().retrieve("warm up", k=1)
+    ws.assistant()  # a StoreError here (the ingest made no usable index) stops serve_command
+    ws.start_warm_up()
 
 
 SERVE_EXAMPLES = """\b

@@ -10,6 +10,7 @@ Example (after ``study ingest``)::
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ingest import IngestReport, StoreError, ingest_paths, open_store
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import NotesError
 from ingest.loaders import NotesLoader, source_name
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Workspace:
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
         self._ingest_lock = threading.Lock()
+        self.ready = threading.Event()  # cleared while ``start_warm_up`` loads the models
+        self.ready.set()
 
     @property
     def notes_dir(self) -> Path:
@@ -60,6 +65,23 @@ class Workspace:
             if self._assistant is None:
                 self._assistant = Assistant(self.settings, self.embeddings)
             return self._assistant
+
+    def start_warm_up(self) -> threading.Thread:
+        """Load the models in the background (one retrieval); ``ready`` is set when that is done,
+        or has failed (the next question then meets the error itself)."""
+        self.ready.clear()
+
+        def warm() -> None:
+            try:
+                self.assistant().retrieve("warm up", k=1)
+            except Exception as e:  # any failure: the question that needs the models reports it
+                log.warning("warming up the models failed: %s", e)
+            finally:
+                self.ready.set()
+
+        thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def ingest(self, paths: list[Path]) -> IngestReport:
         """Ingest into the assistant's store (creating the index if there is none), then refresh it."""
