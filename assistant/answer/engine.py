@@ -17,12 +17,12 @@ from collections.abc import Sequence
 import httpx
 from langchain_core.documents import Document
 
-from assistant.answer.compose import Scored, pick_answer, rerank_best, score_sentences
+from assistant.answer.compose import WEIGHTS, Scored, pick_answer, rerank_best, score_sentences
 from assistant.answer.followup import resolve
 from assistant.answer.rerank import Reranker
 from assistant.answer.retrieval import NotesRetriever
 from assistant.answer.types import Answer, Passage
-from core.settings import Settings
+from core.settings import BUNDLED_MODEL, Settings
 from core.spans import Citation
 from core.text import terms
 from ingest.embeddings import LazyEmbeddings, embeddings_for
@@ -33,6 +33,10 @@ MAX_QUESTION_CHARS = 2000
 SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NOT_COVERED = "Your notes don't cover this."
+ENGLISH_LETTER = re.compile(r"[A-Za-z]")
+KEYWORDS_ONLY = "matched by keywords only: the embedding model reads English"
+# Keyword-only answers: the share of the question's weighted terms the best sentence must hold.
+KEYWORD_COVERAGE = 0.5
 
 
 class QuestionError(ValueError):
@@ -89,13 +93,20 @@ class Assistant:
     def _is_topic(self, term: str) -> bool:
         return term in self.retriever.keyword_index().topics
 
-    def _search(self, query: str, k: int) -> tuple[list[float], list[Document]]:
+    def _search(self, query: str, k: int, keywords_only: bool = False) -> tuple[list[float], list[Document]]:
+        if keywords_only:
+            return [], self.retriever.search(query, None, k=k)
         vector = self.embeddings.embed_query(query)
         return vector, self.retriever.search(query, vector, k=k)
 
+    def keywords_only(self, question: str) -> bool:
+        """Whether ``question`` is looked up by its words alone: the bundled embedding model reads
+        English only, so a question without one English letter would be matched by noise."""
+        return self.settings.index.embedding_model == BUNDLED_MODEL and not ENGLISH_LETTER.search(question)
+
     def retrieve(self, query: str, k: int = 8) -> list[Passage]:
         """The ``k`` best chunks for ``query``, best first."""
-        return [_passage(d) for d in self._search(query, k)[1]]
+        return [_passage(d) for d in self._search(query, k, self.keywords_only(query))[1]]
 
     def answer(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
         """A short answer quoting the notes with line citations, or a plain refusal."""
@@ -105,18 +116,25 @@ class Assistant:
             return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
         try:
             resolved = resolve(asked, history, self._is_topic)
-            vector, docs = self._search(resolved, self.settings.retrieval.top_k)
+            keywords_only = self.keywords_only(resolved)
+            vector, docs = self._search(resolved, self.settings.retrieval.top_k, keywords_only)
             keywords = self.retriever.keyword_index()
         except httpx.HTTPError as exc:  # server mode: the Chroma server stopped or the network broke
             message = f"lost the Chroma server at {self.settings.chroma_url}: {exc}"
             return Answer(question=question, text=message, grounded=False, error=message)
-        if self.reranker is None:
+        note = KEYWORDS_ONLY if keywords_only else ""
+        if keywords_only:  # the cross-encoder is English too: keyword coverage alone decides
+            scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight)
+            # Of the sentences holding the same words, the shortest says it most plainly (a heading
+            # joined with its lines holds every word of them).
+            scored.sort(key=lambda s: (-s.score, len(s.segment.text)))
+        elif self.reranker is None:
             scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight, self._embed)
         else:
             scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight)
             scored = rerank_best(resolved, scored, self.reranker.scores) if scored else scored
         passages = _by_evidence([_passage(d) for d in docs], scored)
-        if not scored or self._evidence(scored[0]) < self._threshold():
+        if not scored or not self._covers(scored[0], keywords_only):
             return Answer(
                 question=question,
                 text=f"{NOT_COVERED} The closest passages are below, but none of them answers it.",
@@ -124,6 +142,7 @@ class Assistant:
                 closest=_closest(scored),
                 passages=passages,
                 resolved_question=resolved,
+                note=note,
             )
         sentences, support = pick_answer(scored)
         text = " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(sentences, 1))
@@ -134,7 +153,14 @@ class Assistant:
             citations=[s.citation() for s in [*sentences, *support]],
             passages=passages,
             resolved_question=resolved,
+            note=note,
         )
+
+    def _covers(self, best: Scored, keywords_only: bool) -> bool:
+        """Whether the best sentence is evidence enough that the notes answer the question."""
+        if keywords_only:  # its score is then the weighted keyword coverage alone
+            return best.score >= KEYWORD_COVERAGE * WEIGHTS[1]
+        return self._evidence(best) >= self._threshold()
 
     def _evidence(self, best: Scored) -> float:
         return best.rerank if best.rerank is not None else best.score

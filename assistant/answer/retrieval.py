@@ -96,11 +96,14 @@ class NotesRetriever(BaseRetriever):
         with self._lock:
             self._keywords = None
 
-    def search(self, query: str, query_vector: list[float], k: int | None = None) -> list[Document]:
-        """Fused results for ``query`` whose embedding is ``query_vector``."""
+    def search(self, query: str, query_vector: list[float] | None, k: int | None = None) -> list[Document]:
+        """Fused results for ``query`` whose embedding is ``query_vector`` (None: keywords alone)."""
         k = k or self.k
         keywords = self.keyword_index()
-        dense = self.store.similarity_search_by_vector_with_relevance_scores(query_vector, k=self.fetch_k)
+        dense = (
+            self.store.similarity_search_by_vector_with_relevance_scores(query_vector, k=self.fetch_k)
+            if query_vector is not None else []
+        )
         lexical = keywords.search(terms(query), self.fetch_k)
         fused: dict[str, float] = {}
         by_key: dict[str, Document] = {}
@@ -116,7 +119,9 @@ class NotesRetriever(BaseRetriever):
             by_key.setdefault(key, doc)
         best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
         missing = [key for key in best if key not in similarity]
-        if missing:
+        if query_vector is None:  # keywords alone: no dense similarity
+            similarity.update(dict.fromkeys(missing, 0.0))
+        elif missing:
             # Keyword-only hits: their stored vectors give the dense similarity without re-embedding.
             ids = [by_key[key].id for key in missing]
             vectors = self.store.vectors([i for i in ids if i])

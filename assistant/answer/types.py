@@ -34,14 +34,16 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     resolved_question: str = ""
     error: str | None = None
+    note: str = ""  # how the answer was found, when that limits it (e.g. by keywords only)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of the CLI: question, answer, grounded, citations (+ closest)."""
+        """The JSON shape of the CLI: question, answer, grounded, citations (+ closest, note, error)."""
         return {
             "question": self.question,
             "answer": self.text,
             "grounded": self.grounded,
             "citations": [asdict(c) for c in self.citations],
             "closest": [asdict(c) for c in self.closest],
+            **({"note": self.note} if self.note else {}),
             **({"error": self.error} if self.error else {}),
         }

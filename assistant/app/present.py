@@ -47,12 +47,13 @@ def cited(answer: Answer) -> list[Citation]:
 def answer_markdown(answer: Answer) -> str:
     """The chat reply: the answer (or a plain refusal) and its ``file:lines`` chips."""
     chips = " ".join(f"`[{i}] {c.ref}`" for i, c in enumerate(cited(answer), 1))
+    note = f"\n\n_({md_escape(answer.note)})_" if answer.note else ""
     if answer.grounded:
-        return f"{md_escape(answer.text)}\n\nSources: {chips}" if chips else md_escape(answer.text)
+        return (f"{md_escape(answer.text)}\n\nSources: {chips}" if chips else md_escape(answer.text)) + note
     if not chips:
-        return f"{NOT_IN_NOTES} {md_escape(answer.text)}"
+        return f"{NOT_IN_NOTES} {md_escape(answer.text)}{note}"
     text = f"{NOT_IN_NOTES} Your notes don't cover this. The closest passages are under Sources, but none answers it."
-    return f"{text}\n\nClosest notes (not an answer): {chips}"
+    return f"{text}\n\nClosest notes (not an answer): {chips}{note}"
 
 
 def streamed(text: str, steps: int = 12) -> Iterator[str]:
