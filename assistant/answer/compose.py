@@ -82,7 +82,8 @@ def score_sentences(
             WEIGHTS[0] * float(sim) + WEIGHTS[1] * covered / total + WEIGHTS[2] / (1 + rank) + WEIGHTS[3] * chunk_sim
         )
         scored.append(Scored(doc, rank, seg, score))
-    return sorted(scored, key=lambda s: s.score, reverse=True)
+    # Ties go to the better-ranked chunk, then the earlier sentence: never to thread or input timing.
+    return sorted(scored, key=lambda s: (-s.score, s.rank, s.line, s.segment.start))
 
 
 def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str, list[str]], list[float]],
@@ -93,8 +94,7 @@ def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str,
     scores = cross_score(question, [s.segment.text for s in top])
     ranked = sorted(
         (replace(s, rerank=c) for s, c in zip(top, scores, strict=True)),
-        key=lambda s: (s.rerank or 0.0) + RERANK_MIX * s.score,
-        reverse=True,
+        key=lambda s: (-((s.rerank or 0.0) + RERANK_MIX * s.score), -s.score, s.rank, s.line, s.segment.start),
     )
     return ranked + scored[n:]
 

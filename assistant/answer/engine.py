@@ -78,11 +78,13 @@ class Assistant:
         self.retriever.refresh()
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        """Embeddings of sentences, cached: the same notes' sentences come back question after question."""
+        """Embeddings of sentences, cached: the same notes' sentences come back question after question.
+        Each is embedded on its own, so that what is cached never depends on which question (of
+        which session, at the same moment) embedded it first."""
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            vectors = self.embeddings.embed_documents(missing)
+            vectors = self.embeddings.embed_each(missing)
             with self._lock:
                 self._vectors.update(zip(missing, vectors, strict=True))
                 while len(self._vectors) > 50_000:

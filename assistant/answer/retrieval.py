@@ -105,6 +105,10 @@ class NotesRetriever(BaseRetriever):
             if query_vector is not None else []
         )
         lexical = keywords.search(terms(query), self.fetch_k)
+        # Equal scores are ordered by place in the notes, never by the order the index returns them
+        # in (HNSW returns equal distances in insertion order, BM25 equal scores in storage order).
+        dense = sorted(dense, key=lambda hit: (float(hit[1]), _place(hit[0])))
+        lexical = sorted(lexical, key=lambda hit: (-hit[1], _place(hit[0])))
         fused: dict[str, float] = {}
         by_key: dict[str, Document] = {}
         similarity: dict[str, float] = {}
@@ -117,7 +121,8 @@ class NotesRetriever(BaseRetriever):
             key = _key(doc)
             fused[key] = fused.get(key, 0.0) + 1 / (RRF_K + rank + 1)
             by_key.setdefault(key, doc)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        seen = {key: n for n, key in enumerate(fused)}  # dense hits by rank, then keyword-only hits by rank
+        best = sorted(fused, key=lambda key: (-fused[key], seen[key]))[:k]
         missing = [key for key in best if key not in similarity]
         if query_vector is None:  # keywords alone: no dense similarity
             similarity.update(dict.fromkeys(missing, 0.0))
@@ -140,6 +145,11 @@ class NotesRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         assert self.store.embeddings is not None
         return self.search(query, self.store.embeddings.embed_query(query))
+
+
+def _place(doc: Document) -> tuple[str, int, int]:
+    meta = doc.metadata
+    return str(meta.get("source")), int(meta.get("start_line", 0)), int(meta.get("end_line", 0))
 
 
 def _key(doc: Document) -> str:
