@@ -24,9 +24,10 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 
 
-def source_name(path: Path, notes_dir: Path) -> str:
-    """The citation name of a file: the notes folder's name, then the path inside it."""
-    return (Path(notes_dir.name) / path.relative_to(notes_dir)).as_posix()
+def source_name(path: Path, notes_dir: Path, label: str | None = None) -> str:
+    """The citation name of a file: the notes folder's label (``ingest.folders``; by default the
+    folder's name), then the path inside it."""
+    return (Path(label or notes_dir.name) / path.relative_to(notes_dir)).as_posix()
 
 
 def size_problem(size: int, max_bytes: int) -> str | None:
@@ -86,9 +87,10 @@ class NotesLoader(BaseLoader):
     """
 
     def __init__(self, path: Path, notes_dir: Path, max_chars: int = 500, min_chars: int = 200,
-                 max_bytes: int = 20_000_000) -> None:
+                 max_bytes: int = 20_000_000, label: str | None = None) -> None:
         self.path = path
         self.notes_dir = notes_dir
+        self.label = label
         self.max_chars = max_chars
         self.min_chars = min_chars
         self.max_bytes = max_bytes
@@ -109,7 +111,7 @@ class NotesLoader(BaseLoader):
 
     def lazy_load(self) -> Iterator[Document]:
         lines, pages = self.lines()
-        source = source_name(self.path, self.notes_dir)
+        source = source_name(self.path, self.notes_dir, self.label)
         is_pdf = self.path.suffix.lower() == ".pdf"
         for span in chunk_lines(lines, self.max_chars, self.min_chars, source):
             text = "\n".join(lines[span.start_line - 1 : span.end_line])

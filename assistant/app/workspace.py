@@ -22,7 +22,9 @@ from core.settings import Settings
 from ingest import IngestReport, StoreError, ingest_paths, open_store
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import NotesError
+from ingest.folders import folder_label
 from ingest.loaders import NotesLoader, source_name
+from ingest.walk import note_path
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ class Workspace:
     @property
     def notes_dir(self) -> Path:
         return self.settings.notes_dir.resolve()
+
+    @property
+    def label(self) -> str:
+        """The notes folder's citation label (``ingest.folders``): its name unless another folder of
+        that name was ingested into the index first."""
+        try:
+            return folder_label(self.settings, self.notes_dir, register=False)
+        except StoreError:  # no usable record db: nothing is indexed under any label
+            return self.notes_dir.name
 
     @property
     def max_bytes(self) -> int:
@@ -79,16 +90,18 @@ class Workspace:
         except StoreError:
             counts = Counter()
         files = []
+        label = self.label
         for path in list_notes(self.notes_dir):
-            source = source_name(path, self.notes_dir)
+            source = source_name(path, self.notes_dir, label)
             files.append(NoteFile(path.relative_to(self.notes_dir).as_posix(), source, path.stat().st_size,
                                   counts.get(source, 0)))
         return files
 
     def note_lines(self, name: str) -> tuple[str, list[str]]:
         """(citation name, lines) of the note ``name``, numbered as citations number them; a NotesError
-        if it is not a readable note inside the notes folder."""
-        path = (self.notes_dir / name).resolve()
-        if not path.is_relative_to(self.notes_dir) or not path.is_file():
-            raise NotesError(f"{name} is not in the notes folder")
-        return source_name(path, self.notes_dir), NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()[0]
+        if it is not a note ingest would read (inside the notes folder, not hidden, not a link)."""
+        path, why = note_path(self.notes_dir, name)
+        if path is None:
+            raise NotesError(f"{name} {why}")
+        lines = NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()[0]
+        return source_name(path, self.notes_dir, self.label), lines
