@@ -3,6 +3,8 @@
 ``study serve [--port 7860] [--data-dir DIR] [--notes-dir DIR] [--chroma-url URL]`` (or ``python ui.py``
 with the same options) serves it on 127.0.0.1 only (no share link). A missing index is built from the
 notes folder before serving.
+
+Everything shown from the notes (text, file names) goes through ``assistant.app.present``'s escaping.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from assistant.app.present import (
     answer_markdown,
     chip_choices,
     lines_html,
+    md_escape,
     option_letters,
     quotes_html,
+    report_markdown,
     report_text,
     result_markdown,
     score_markdown,
@@ -76,24 +80,24 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
         cleaned = clean_question(question)
         assistant = ws.assistant()
     except (QuestionError, StoreError) as exc:
-        yield skip, skip, skip, skip, f"⚠️ {exc}", skip
+        yield skip, skip, skip, skip, f"⚠️ {md_escape(str(exc))}", skip
         return
     shown = [{"role": t["role"], "content": t["shown"]} for t in turns]
-    pending = [*shown, {"role": "user", "content": cleaned}]
+    pending = [*shown, {"role": "user", "content": md_escape(cleaned)}]
     yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
     history = [{"role": t["role"], "content": t["content"]} for t in turns]
     answer = assistant.answer(cleaned, history)
     if answer.error:  # e.g. the Chroma server went away: say so, and give the question back to retry
-        yield shown, skip, skip, skip, f"⚠️ {answer.error}", question
+        yield shown, skip, skip, skip, f"⚠️ {md_escape(answer.error)}", question
         return
     if answer.grounded:
         for part in streamed(answer.text):
-            yield [*pending, {"role": "assistant", "content": part}], skip, skip, skip, "", ""
+            yield [*pending, {"role": "assistant", "content": md_escape(part)}], skip, skip, skip, "", ""
             time.sleep(STREAM_PAUSE)
     reply = answer_markdown(answer)
     turns = [
         *turns,
-        {"role": "user", "content": cleaned, "shown": cleaned},
+        {"role": "user", "content": cleaned, "shown": md_escape(cleaned)},
         {"role": "assistant", "content": answer.text, "shown": reply},
     ]
     choices = chip_choices(answer)
@@ -110,9 +114,9 @@ def show_context(ws: Workspace, ref: str | None) -> str:
         source, start, end = parse_ref(ref)
         docs = ws.assistant().store.documents(where={"source": source})
     except (ValueError, StoreError) as exc:
-        return f"<p>{exc}</p>"
+        return f"<p>{html.escape(str(exc))}</p>"
     if not docs:
-        return f"<p>{source} is no longer in the index.</p>"
+        return f"<p>{html.escape(source)} is no longer in the index.</p>"
     return lines_html(context_lines(docs, start, end), title=f"{ref} in context")
 
 
@@ -153,18 +157,18 @@ def add_notes(ws: Workspace, files: list[str] | None, replace: bool, shown: str 
         try:
             note = save_upload(Path(file), Path(file).name, ws.notes_dir, replace=replace, max_bytes=ws.max_bytes)
         except (UploadError, OSError) as exc:
-            lines.append(f"⚠️ {exc}")
+            lines.append(f"⚠️ {md_escape(str(exc))}")
             continue
         saved.append(note)
-        renamed = f" (renamed from '{note.original_name}')" if note.renamed else ""
-        lines.append(f"✓ {'Replaced' if note.replaced else 'Added'} **{note.name}**{renamed}.")
+        renamed = f" (renamed from '{md_escape(note.original_name)}')" if note.renamed else ""
+        lines.append(f"✓ {'Replaced' if note.replaced else 'Added'} **{md_escape(note.name)}**{renamed}.")
     if saved:
         progress(0.05, desc=f"Ingesting {len(saved)} note(s)")
         try:
             report = ws.ingest([note.path for note in saved])
-            lines.append(f"Indexed: {report_text(report)} Ask about it in the Chat tab.")
+            lines.append(f"Indexed: {report_markdown(report)}\n\nAsk about it in the Chat tab.")
         except (NotesError, StoreError) as exc:
-            lines.append(f"⚠️ Saved, but not indexed: {exc}")
+            lines.append(f"⚠️ Saved, but not indexed: {md_escape(str(exc))}")
     selected = saved[-1].path.relative_to(ws.notes_dir).as_posix() if saved else shown
     return (*notes_outputs(ws, selected, "\n\n".join(lines)), None)
 
@@ -172,9 +176,9 @@ def add_notes(ws: Workspace, files: list[str] | None, replace: bool, shown: str 
 def reingest_all(ws: Workspace, selected: str | None, progress: gr.Progress) -> tuple[Any, ...]:
     progress(0.0, desc="Re-ingesting the notes folder")
     try:
-        status = f"✓ Re-ingested {ws.notes_dir.name}/: {report_text(ws.ingest([ws.notes_dir]))}"
+        status = f"✓ Re-ingested {md_escape(ws.notes_dir.name)}/: {report_markdown(ws.ingest([ws.notes_dir]))}"
     except (NotesError, StoreError) as exc:
-        status = f"⚠️ {exc}"
+        status = f"⚠️ {md_escape(str(exc))}"
     return notes_outputs(ws, selected, status)
 
 
@@ -195,7 +199,7 @@ def item_updates(item: QuizItem | None, number: int) -> list[Any]:
     has_options = item.kind != "cloze"
     return [
         gr.Group(visible=True),
-        f"**{number}.** {item.question}",
+        f"**{number}.** {md_escape(item.question)}",
         gr.Radio(choices=option_letters(item.options), value=None, visible=has_options, interactive=True),
         gr.Textbox(value="", visible=not has_options, interactive=True),
         "",
@@ -210,7 +214,8 @@ def make_quiz(ws: Workspace, topic: str | None, kind: str, count: float) -> list
                               seed=random.randrange(1 << 30), embeddings=assistant.embeddings)
     except (QuizError, StoreError) as exc:
         empty = [u for _ in range(MAX_QUIZ) for u in item_updates(None, 0)]
-        return [{}, f"⚠️ {exc}", "", gr.DownloadButton(visible=False), gr.DownloadButton(visible=False), *empty]
+        return [{}, f"⚠️ {md_escape(str(exc))}", "", gr.DownloadButton(visible=False), gr.DownloadButton(visible=False),
+                *empty]
     folder = Path(tempfile.mkdtemp(prefix="quiz-"))
     apkg, csv = export_apkg(items, folder / "quiz.apkg"), export_csv(items, folder / "quiz.csv")
     short = f" (only {len(items)} could be made)" if len(items) < int(count) else ""
@@ -251,7 +256,7 @@ def next_card(ws: Workspace) -> list[Any]:
         return [None, line, "", gr.Radio(visible=False), gr.Textbox(visible=False), ""]
     item = due[0].item
     return [
-        item.to_dict(), f"{len(due)} card(s) due.", f"**{item.question}**",
+        item.to_dict(), f"{len(due)} card(s) due.", f"**{md_escape(item.question)}**",
         gr.Radio(choices=option_letters(item.options), value=None, visible=item.kind != "cloze"),
         gr.Textbox(value="", visible=item.kind == "cloze"), "",
     ]
@@ -352,7 +357,7 @@ def review_tab(ws: Workspace, tab: gr.Tab) -> None:
     due_line = gr.Markdown(elem_id="review-due")
     card_text = gr.Markdown(elem_id="review-question")
     card_choice = gr.Radio(choices=[], show_label=False, visible=False, elem_id="review-options")
-    card_blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False)
+    card_blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False, elem_id="review-blank")
     with gr.Row():
         check_one = gr.Button("Check", variant="primary", elem_id="review-check")
         show_due = gr.Button("Next due card", elem_id="review-next")
@@ -404,8 +409,8 @@ def build_app(ws: Workspace) -> gr.Blocks:
     """The Blocks app over ``ws``; launch it with ``serve`` (or ``app.launch``)."""
     with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400)) as app:
         gr.Markdown(
-            f"# Study assistant\nAnswers come only from your notes in **{ws.notes_dir.name}/**, each quoting "
-            "the lines it rests on. Nothing leaves this computer."
+            f"# Study assistant\nAnswers come only from your notes in **{md_escape(ws.notes_dir.name)}/**, each "
+            "quoting the lines it rests on. Nothing leaves this computer."
         )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
