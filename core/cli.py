@@ -48,6 +48,13 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+def setting_errors(exc: ValidationError) -> str:
+    """What is wrong with the settings, field by field, without the values given (one may be a password)."""
+    return "; ".join(
+        f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}" for error in exc.errors(include_input=False)
+    )
+
+
 def exit_code(command: Callable[..., int]) -> Callable[..., None]:
     """Make a command's returned int its exit status; a bad setting exits 2, Ctrl-C 130."""
 
@@ -56,7 +63,7 @@ def exit_code(command: Callable[..., int]) -> Callable[..., None]:
         try:
             code = command(*args, **kwargs)
         except ValidationError as exc:
-            code = fail(f"bad setting: {exc}")
+            code = fail(f"bad setting: {setting_errors(exc)}")
         except KeyboardInterrupt:
             code = 130
         click.get_current_context().exit(code)
