@@ -89,6 +89,7 @@ def test_each_learner_gets_a_folder_of_their_own() -> None:
 # ---------------------------------------------------------------- the command
 
 
+@pytest.mark.slow  # a subprocess importing the web stack
 def test_a_public_address_without_logins_is_refused(tmp_path: Path) -> None:
     """The real process: exit 2, one clear line, no traceback, nothing served (no index is even opened)."""
     notes = tmp_path / "notes"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from assistant.answer.types import Answer
 from assistant.app.present import answer_markdown, code_span, md_escape, report_markdown, result_markdown
@@ -24,11 +24,8 @@ from core.settings import PROJECT_ROOT, Settings
 from core.spans import Citation, Quote
 from ingest.embeddings import LazyEmbeddings
 from ingest.pipeline import FileProblem, IngestReport
-from tests.conftest import free_port
+from tests.conftest import free_port, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 WAIT_MS = 180_000
 LINK_NAME = "link`[click](javascript:alert(1))`.md"  # a file name holding Markdown, placed by hand
@@ -175,14 +172,6 @@ def app(counter: int, embeddings: LazyEmbeddings, tmp_path_factory: pytest.TempP
             server.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 BAD_ELEMENTS = """port => [...document.querySelectorAll(
         'img, a, script, iframe, link, source, video, audio, object, embed')]
     .map(e => [e.tagName, e.getAttribute('src') || e.getAttribute('href') || e.getAttribute('data')
@@ -235,7 +224,7 @@ def answer_card_wrong(page: Page) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)")
+@needs_chromium
 def test_no_tab_fetches_or_links_a_url_from_the_notes(app: str, counter: int, browser: Browser) -> None:
     Counter.hits.clear()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
