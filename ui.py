@@ -48,7 +48,7 @@ from assistant.quiz.generate import generate_quiz
 from assistant.quiz.grading import grade, grade_quiz
 from assistant.quiz.items import KIND_CHOICES, QuizError, QuizItem
 from assistant.review.store import ReviewStore
-from core.cli import exit_code, fail, run, settings_from, store_options
+from core.cli import Port, exit_code, fail, run, settings_from, store_options
 from core.spans import parse_ref
 from ingest import StoreError
 from ingest.errors import NotesError
@@ -424,7 +424,7 @@ def notes_tab(ws: Workspace, tab: gr.Tab) -> None:
 
 def build_app(ws: Workspace) -> gr.Blocks:
     """The Blocks app over ``ws``; launch it with ``serve`` (or ``app.launch``)."""
-    with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400)) as app:
+    with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400), analytics_enabled=False) as app:
         gr.Markdown(
             f"# Study assistant\nAnswers come only from your notes in **{md_escape(ws.notes_dir.name)}/**, each "
             "quoting the lines it rests on. Nothing leaves this computer."
@@ -478,7 +478,7 @@ Examples:
 
 
 @click.command("serve", epilog=SERVE_EXAMPLES, short_help="Serve the app (on 127.0.0.1, or to a class).")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: $STUDY_APP__PORT or 7860).")
+@click.option("--port", type=Port(), help="Port (default: $STUDY_APP__PORT or 7860).")
 @click.option("--host", help="Address to listen on (default: $STUDY_APP__HOST or 127.0.0.1); anything but "
                              "loopback, e.g. 0.0.0.0, needs logins (--users or $STUDY_APP__USERS).")
 @click.option("--users", "users_file", type=click.Path(path_type=Path),

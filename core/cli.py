@@ -32,6 +32,21 @@ chroma_url_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 
 
+class Port(click.ParamType):
+    """A TCP port number, 1 to 65535."""
+
+    name = "port"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            port = int(value)
+        except (TypeError, ValueError):
+            port = 0
+        if not 1 <= port <= 65535:
+            self.fail(f"{value} is not a port number (1-65535)", param, ctx)
+        return port
+
+
 def store_options(command: F) -> F:
     """``--data-dir`` and ``--chroma-url``, the options of every command that opens the index."""
     return data_dir_option(chroma_url_option(command))

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -297,3 +297,12 @@ def test_no_tab_fetches_or_links_a_url_from_the_notes(app: str, counter: int, br
         no_note_urls(page, counter, "notes")
     finally:
         context.close()
+
+
+def test_the_app_sends_no_usage_data(tmp_path: Path, fake_embeddings: Any) -> None:
+    """Gradio reports usage to its makers unless told not to: nothing leaves the computer."""
+    import ui
+
+    (tmp_path / "notes").mkdir()
+    ws = Workspace(Settings(data_dir=tmp_path / "data", notes_dir=tmp_path / "notes"), fake_embeddings)
+    assert ui.build_app(ws).analytics_enabled is False
