@@ -245,7 +245,10 @@ def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chrom
     except (ExamError, StoreError, OSError) as exc:
         return fail(str(exc))
     rerank: Callable[[str, list[str]], list[float]] | None = assistant.reranker.scores if assistant.reranker else None
-    answer = solve(question, assistant.retrieve, rerank)
+    try:
+        answer = solve(question, assistant.retrieve, rerank)
+    except StoreError as exc:
+        return fail(str(exc))
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0

@@ -25,10 +25,10 @@ import time
 from pathlib import Path
 
 from benchmarks.measure import load, machine, run_child, table
-from benchmarks.server import ChromaServer
 from benchmarks.synth import vary
 from core.settings import PROJECT_ROOT, Settings
 from core.stats import percentile
+from tests.support import ChromaServer
 
 WORK = Path("/tmp/study-bench")
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"

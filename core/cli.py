@@ -32,6 +32,21 @@ chroma_url_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 
 
+class Port(click.ParamType):
+    """A TCP port number, 1 to 65535."""
+
+    name = "port"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            port = int(value)
+        except (TypeError, ValueError):
+            port = 0
+        if not 1 <= port <= 65535:
+            self.fail(f"{value} is not a port number (1-65535)", param, ctx)
+        return port
+
+
 def store_options(command: F) -> F:
     """``--data-dir`` and ``--chroma-url``, the options of every command that opens the index."""
     return data_dir_option(chroma_url_option(command))
@@ -48,6 +63,13 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+def setting_errors(exc: ValidationError) -> str:
+    """What is wrong with the settings, field by field, without the values given (one may be a password)."""
+    return "; ".join(
+        f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}" for error in exc.errors(include_input=False)
+    )
+
+
 def exit_code(command: Callable[..., int]) -> Callable[..., None]:
     """Make a command's returned int its exit status; a bad setting exits 2, Ctrl-C 130."""
 
@@ -56,7 +78,7 @@ def exit_code(command: Callable[..., int]) -> Callable[..., None]:
         try:
             code = command(*args, **kwargs)
         except ValidationError as exc:
-            code = fail(f"bad setting: {exc}")
+            code = fail(f"bad setting: {setting_errors(exc)}")
         except KeyboardInterrupt:
             code = 130
         click.get_current_context().exit(code)

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.settings import Settings
 from ingest.errors import StoreError
-from ingest.records import METADATA, RECORDS, record_namespace, store_error, store_key, write_ahead
+from ingest.records import METADATA, RECORDS, record_db_error, record_namespace, store_key, write_ahead
 
 FOLDERS = Table(
     "notes_folders",
@@ -61,7 +61,7 @@ def folder_label(settings: Settings, notes_dir: Path, register: bool = True) -> 
     except StoreError:
         raise
     except Exception as exc:  # SQLAlchemy raises driver and connection errors alike
-        raise store_error(settings, exc) from None
+        raise record_db_error(settings, exc) from None
     finally:
         engine.dispose()
 
@@ -74,7 +74,7 @@ def _open(settings: Settings) -> Engine:
             event.listen(engine, "connect", write_ahead)
         METADATA.create_all(engine)
     except Exception as exc:
-        raise store_error(settings, exc) from None
+        raise record_db_error(settings, exc) from None
     return engine
 
 

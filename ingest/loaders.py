@@ -34,13 +34,21 @@ def size_problem(size: int, max_bytes: int) -> str | None:
     """Why a file of ``size`` bytes can't be notes (empty, or over the limit); None if it can.
 
     >>> size_problem(0, 100), size_problem(3_000_000, 2_000_000), size_problem(50, 100)
-    ('the file is empty', 'the file is 3.0 MB, over the 2 MB limit', None)
+    ('the file is empty', 'the file is 3 MB; notes files can be at most 2 MB', None)
+    >>> size_problem(20_000, 10_000)
+    'the file is 20 KB; notes files can be at most 10 KB'
     """
     if size == 0:
         return "the file is empty"
     if size > max_bytes:
-        return f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit"
+        return f"the file is {_size(size)}; notes files can be at most {_size(max_bytes)}"
     return None
+
+
+def _size(n: int) -> str:
+    if n >= 1e6:
+        return f"{n / 1e6:.3g} MB"
+    return f"{n / 1e3:.3g} KB" if n >= 1e3 else f"{n} bytes"
 
 
 def read_text_lines(path: Path, max_bytes: int) -> list[str]:

@@ -1,7 +1,9 @@
 """Incremental ingest: notes files -> chunks -> the index, through LangChain's indexing API.
 
 Unchanged chunks are skipped, a changed file's old chunks are replaced, a deleted file's chunks
-are removed; nothing is ever stored twice (chunk ids are hashes of content and metadata).
+are removed; nothing is ever stored twice (chunk ids are hashes of content and metadata). Each
+folder's changes become visible to readers at once, when its generation commits
+(``ingest.generations``); ingests into one data dir take turns.
 
 >>> report = ingest_paths([Path("corpus")], Settings())  # doctest: +SKIP
 >>> report.added, report.skipped  # doctest: +SKIP
@@ -24,8 +26,9 @@ from tqdm import tqdm
 from core.settings import Settings
 from ingest.errors import NotesError
 from ingest.folders import folder_label
+from ingest.generations import FOLDER_KEY, GENERATION_KEY, NEVER, RETIRED_KEY, Generations, Stamp, ingest_turn
 from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader, source_name
-from ingest.records import open_record_manager
+from ingest.records import SQLRecords, open_record_manager
 from ingest.store import NotesVectorStore, embedding_text, open_store
 from ingest.walk import notes_files
 
@@ -84,12 +87,9 @@ class Batch:
         return source_name(path, self.notes_dir, self.label)
 
 
-def plan(
-    paths: Iterable[Path], label_of: Callable[[Path], str] | None = None
-) -> tuple[list[Batch], list[FileProblem]]:
-    """Group the given folders and files by notes folder, each labelled by ``label_of`` (default:
-    its name) once every path is known good; a missing path is a NotesError. Links in a folder
-    are skipped and reported (``ingest.walk``)."""
+def resolve_paths(paths: Iterable[Path]) -> list[Path]:
+    """The given notes folders and files, resolved; a NotesError for one that is missing or of an
+    unsupported type."""
     resolved: list[Path] = []
     for raw in paths:
         path = raw.expanduser().resolve()
@@ -99,9 +99,18 @@ def plan(
             kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
             raise NotesError(f"{raw}: unsupported file type '{path.suffix or '(none)'}' (supported: {kinds})")
         resolved.append(path)
+    return resolved
+
+
+def plan(
+    paths: Iterable[Path], label_of: Callable[[Path], str] | None = None
+) -> tuple[list[Batch], list[FileProblem]]:
+    """Group the given folders and files by notes folder, each labelled by ``label_of`` (default:
+    its name) once every path is known good; a missing path is a NotesError. Links in a folder
+    are skipped and reported (``ingest.walk``)."""
     batches: list[Batch] = []
     problems: list[FileProblem] = []
-    for path in resolved:
+    for path in resolve_paths(paths):
         folder = path if path.is_dir() else path.parent
         batch = Batch(folder, [path], whole=False, label=label_of(folder) if label_of else folder.name)
         if path.is_dir():
@@ -147,36 +156,93 @@ def _progress(docs: list[Document], label: str) -> Iterator[Document]:
 def ingest_paths(paths: Iterable[Path], settings: Settings, store: NotesVectorStore | None = None) -> IngestReport:
     """Bring the index in line with ``paths`` (notes folders or single files)."""
     started = time.perf_counter()
-    batches, problems = plan(paths, lambda folder: folder_label(settings, folder))
-    report = IngestReport(problems=problems)
+    paths = resolve_paths(paths)  # a bad path is an error before waiting for a turn
     store = store or open_store(settings)
-    for batch in batches:
-        docs = _chunks(batch, settings, store, report)
-        report.chunks += len(docs)
-        cleanup: Literal["full", "scoped_full"] = "full" if batch.whole else "scoped_full"
-        if not docs and not batch.whole:
-            continue
-        # Sorted by length, each embedding batch pads to a near length. In file order, batches of
-        # 100 padded to the longest of random neighbours cost 1.5x the tokens (ingest ran at 64% of
-        # the model's raw encode rate on the same chunks; sorted, at 98-100%: benchmarks/RESULTS.md).
-        # Longest first: the biggest buffers are allocated first and reused after (peak RSS of a 2k
-        # ingest 1114 MB against 1203 MB shortest first), and the progress bar's first estimate is
-        # the pessimistic one.
-        docs.sort(key=lambda d: len(embedding_text(d)), reverse=True)
+    generations = Generations(settings)
+    with ingest_turn(settings):
+        # Labels are given in turn: a label is chosen from what the index holds under it.
+        batches, problems = plan(paths, lambda folder: folder_label(settings, folder))
+        report = IngestReport(problems=problems)
+        _adopt_unmarked(store, generations, settings)
+        for batch in batches:
+            docs = _chunks(batch, settings, store, report)
+            report.chunks += len(docs)
+            if not docs and not batch.whole:
+                continue
+            _index_batch(batch, docs, settings, store, generations, report)
+    report.seconds = time.perf_counter() - started
+    for problem in report.problems:
+        log.warning("skipped %s: %s", problem.file, problem.reason)
+    return report
+
+
+def _index_batch(
+    batch: Batch, docs: list[Document], settings: Settings, store: NotesVectorStore, generations: Generations,
+    report: IngestReport,
+) -> None:
+    """Index one folder's chunks as a new generation, commit it, then purge what it retired."""
+    records = open_record_manager(settings, batch.notes_dir, batch.label)
+    folder = records.namespace
+    was_dirty = any(name == folder and dirty for name, _, dirty in generations.stamp().folders)
+    generation = generations.begin(folder)
+    cleanup: Literal["full", "scoped_full"] = "full" if batch.whole else "scoped_full"
+    # Sorted by length, each embedding batch pads to a near length. In file order, batches of
+    # 100 padded to the longest of random neighbours cost 1.5x the tokens (ingest ran at 64% of
+    # the model's raw encode rate on the same chunks; sorted, at 98-100%: benchmarks/RESULTS.md).
+    # Longest first: the biggest buffers are allocated first and reused after (peak RSS of a 2k
+    # ingest 1114 MB against 1203 MB shortest first), and the progress bar's first estimate is
+    # the pessimistic one.
+    docs.sort(key=lambda d: len(embedding_text(d)), reverse=True)
+    store.writing = (folder, generation)
+    try:
         result = index(
             _progress(docs, batch.label),
-            open_record_manager(settings, batch.notes_dir, batch.label),
+            records,
             store,
             cleanup=cleanup,
             source_id_key="source",
             key_encoder="sha256",
             batch_size=INDEX_BATCH,
         )
-        report.added += result["num_added"]
-        report.updated += result["num_updated"]
-        report.skipped += result["num_skipped"]
-        report.deleted += result["num_deleted"]
-    report.seconds = time.perf_counter() - started
-    for problem in report.problems:
-        log.warning("skipped %s: %s", problem.file, problem.reason)
-    return report
+        if was_dirty:
+            _settle(store, records, folder, generation)
+    finally:
+        store.writing = None
+    generations.commit(folder, generation)
+    if result["num_deleted"] or was_dirty:
+        store.purge(folder, generation)
+    generations.clean(folder)
+    report.added += result["num_added"]
+    report.updated += result["num_updated"]
+    report.skipped += result["num_skipped"]
+    report.deleted += result["num_deleted"]
+
+
+def _settle(store: NotesVectorStore, records: SQLRecords, folder: str, generation: int) -> None:
+    """After an ingest of ``folder`` was killed: what this run recorded is current, the rest is gone.
+
+    The killed run may have marked chunks retired that this run found unchanged (they are current
+    again), and deleted the records of chunks it retired (no cleanup would ever find those)."""
+    recorded = set(records.list_keys())
+    changes: dict[str, dict[str, object]] = {}
+    for id_, meta in store.marks({FOLDER_KEY: folder}).items():
+        retired = int(meta.get(RETIRED_KEY, NEVER))
+        if id_ in recorded and retired != NEVER and retired != generation:
+            changes[id_] = {RETIRED_KEY: NEVER}
+        elif id_ not in recorded and retired == NEVER:
+            changes[id_] = {RETIRED_KEY: generation}
+    store.stamp(changes)
+
+
+def _adopt_unmarked(store: NotesVectorStore, generations: Generations, settings: Settings) -> None:
+    """Give generation marks to chunks an older version wrote without them (once per index): each
+    chunk's folder is the namespace of its ingest record."""
+    if generations.stamp() != Stamp() or not store.count():
+        return
+    unmarked = [id_ for id_, meta in store.marks().items() if GENERATION_KEY not in meta]
+    if not unmarked:
+        return
+    folders = SQLRecords.namespaces_of(settings.record_url, unmarked)
+    store.stamp(
+        {id_: {FOLDER_KEY: folders.get(id_, ""), GENERATION_KEY: 0, RETIRED_KEY: NEVER} for id_ in unmarked}
+    )

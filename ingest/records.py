@@ -140,6 +140,18 @@ class SQLRecords(RecordManager):
             for part in _parts(keys):
                 connection.execute(delete(RECORDS).where(self._among(part)))
 
+    @staticmethod
+    def namespaces_of(db_url: str, keys: Sequence[str]) -> dict[str, str]:
+        """Key -> namespace of the records of ``keys``, whatever their namespace."""
+        engine = create_engine(db_url)
+        found: dict[str, str] = {}
+        with engine.connect() as connection:
+            for part in _parts(keys):
+                rows = connection.execute(select(RECORDS.c.key, RECORDS.c.namespace).where(RECORDS.c.key.in_(part)))
+                found.update((str(k), str(n)) for k, n in rows)
+        engine.dispose()
+        return found
+
     def _among(self, keys: Sequence[str]) -> ColumnElement[bool]:
         """This namespace's records of ``keys``."""
         return and_(RECORDS.c.namespace == self.namespace, RECORDS.c.key.in_(keys))
@@ -223,13 +235,6 @@ def record_namespace(settings: Settings, notes_dir: Path, label: str | None = No
     return f"{store_key(settings)}/{label or notes_dir.name}"
 
 
-def store_error(settings: Settings, exc: Exception) -> StoreError:
-    """The one-line error for a record database that can't be used (its password hidden)."""
-    where = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.record_url)
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return StoreError(f"cannot open the ingest record db at {where}: {reason}")
-
-
 def write_ahead(connection: Any, _record: Any) -> None:
     """SQLite in WAL mode, synced at checkpoints: a commit no longer waits for the disk (41 commits
     were 0.33 s of a 10k re-ingest). A killed ingest still loses nothing it committed; only a power
@@ -248,5 +253,11 @@ def open_record_manager(settings: Settings, notes_dir: Path, label: str | None =
         manager = SQLRecords(record_namespace(settings, notes_dir, label), db_url=settings.record_url)
         manager.create_schema()
     except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
-        raise store_error(settings, exc) from None
+        raise record_db_error(settings, exc) from None
     return manager
+
+
+def record_db_error(settings: Settings, exc: Exception) -> StoreError:
+    """The StoreError for a records database that can't be used: its URL (password hidden), and why."""
+    where = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.record_url)
+    return StoreError(f"cannot open the ingest record db at {where}: {str(exc).splitlines()[0]}")

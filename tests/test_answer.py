@@ -1,4 +1,5 @@
-"""Grounded answers with line citations, refusals and follow-ups, over the real corpus index."""
+"""Grounded answers with line citations, refusals and follow-ups, over the real corpus index (slow);
+bad questions and a missing or mismatched index also over a small index of fake vectors (fast)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from assistant import Assistant
 from assistant.__main__ import main
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
+from ingest.pipeline import ingest_paths
+from ingest.store import open_store
 
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 FILE_LINES = (PROJECT_ROOT / "corpus" / "aws-developer-associate-notes.txt").read_text(encoding="utf-8").split("\n")
@@ -22,11 +26,33 @@ def assistant(corpus_settings: Settings, embeddings: LazyEmbeddings) -> Assistan
     return Assistant(corpus_settings, embeddings)
 
 
+@pytest.fixture(scope="module")
+def fake_index(tmp_path_factory: pytest.TempPathFactory, fake_embeddings: Embeddings) -> Settings:
+    """Settings of a one-note index of fake vectors, without the cross-encoder: for what the assistant
+    does before it searches."""
+    root = tmp_path_factory.mktemp("fake-index")
+    notes = root / "notes"
+    notes.mkdir()
+    (notes / "sqs.md").write_text("# SQS\nvisibility timeout 30 seconds default.\n", encoding="utf-8")
+    settings = Settings(data_dir=root / "data", notes_dir=notes, answer={"reranker": False})  # type: ignore[arg-type]
+    assert ingest_paths([notes], settings, open_store(settings, fake_embeddings)).added == 1
+    return settings
+
+
+@pytest.fixture(scope="module", params=["fake", pytest.param("real", marks=pytest.mark.slow)])
+def any_assistant(request: pytest.FixtureRequest) -> Assistant:
+    """The assistant over the fake index (fast) or over the real corpus index (slow)."""
+    if request.param == "real":
+        return request.getfixturevalue("assistant")
+    return Assistant(request.getfixturevalue("fake_index"), request.getfixturevalue("fake_embeddings"))
+
+
 def cited_text(source: str, start: int, end: int) -> str:
     assert source == "corpus/aws-developer-associate-notes.txt"
     return "\n".join(FILE_LINES[start - 1 : end])
 
 
+@pytest.mark.slow
 def test_sqs_default_visibility_timeout(assistant: Assistant) -> None:
     answer = assistant.answer("What is the default visibility timeout of SQS?")
     assert answer.grounded
@@ -36,6 +62,7 @@ def test_sqs_default_visibility_timeout(assistant: Assistant) -> None:
     assert first.ref.startswith("corpus/aws-developer-associate-notes.txt:")
 
 
+@pytest.mark.slow
 def test_every_quote_is_verbatim_in_its_cited_lines(assistant: Assistant) -> None:
     cases = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(cases) > 150
@@ -50,9 +77,12 @@ def test_every_quote_is_verbatim_in_its_cited_lines(assistant: Assistant) -> Non
         if answer.grounded:
             assert len(answer.text) <= 400
             assert answer.citations
-    assert grounded > len(cases) / 2
+    # 266 of the 298 cases (0.893) got a grounded answer at ac99c0c with the bundled models; the bar
+    # sits just below that (it was "more than half").
+    assert grounded >= 0.87 * len(cases), f"{grounded} of {len(cases)} grounded"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "question",
     ["How do I bake sourdough bread at home?", "Who won the football world cup in 1998?"],
@@ -65,6 +95,7 @@ def test_off_topic_question_is_refused(assistant: Assistant, question: str) -> N
     assert answer.closest, "a refusal still offers the closest notes"
 
 
+@pytest.mark.slow
 def test_follow_up_resolves_against_history(assistant: Assistant) -> None:
     history = [
         {"role": "user", "content": "What is Amazon SQS?"},
@@ -78,6 +109,7 @@ def test_follow_up_resolves_against_history(assistant: Assistant) -> None:
     assert alone.resolved_question == follow_up
 
 
+@pytest.mark.slow
 def test_follow_up_with_and(assistant: Assistant) -> None:
     history = [{"role": "user", "content": "How long can a Lambda function run?"}]
     answer = assistant.answer("and how much memory can it have?", history)
@@ -93,26 +125,31 @@ def test_follow_up_with_and(assistant: Assistant) -> None:
         ("?!", "no words"),
     ],
 )
-def test_bad_questions_get_a_clear_message(assistant: Assistant, question: str, message: str) -> None:
-    answer = assistant.answer(question)
+def test_bad_questions_get_a_clear_message(any_assistant: Assistant, question: str, message: str) -> None:
+    answer = any_assistant.answer(question)
     assert not answer.grounded and answer.error and message in answer.error
 
 
+@pytest.mark.slow
 def test_control_characters_are_ignored(assistant: Assistant) -> None:
     answer = assistant.answer("What is the default\x00 visibility\x1b timeout of SQS?\x07")
     assert answer.grounded and "30 seconds" in answer.text
 
 
-def test_no_index_and_other_model(tmp_path: Path, corpus_settings: Settings, embeddings: LazyEmbeddings) -> None:
+def test_no_index_and_other_model(tmp_path: Path, fake_index: Settings, fake_embeddings: Embeddings) -> None:
+    # Assistant() is annotated to take LazyEmbeddings, but any LangChain Embeddings will do (arg-type).
     with pytest.raises(StoreError, match="no index yet"):
-        Assistant(Settings(data_dir=tmp_path / "empty"), embeddings)
+        Assistant(Settings(data_dir=tmp_path / "empty"), fake_embeddings)  # type: ignore[arg-type]
     assert not (tmp_path / "empty").exists(), "looking for an index must not create one"
     other = tmp_path / "model"
     other.mkdir()
+    # The same settings but for the model, a field of the index section (a top-level key is ignored).
+    other_model = fake_index.index.model_copy(update={"embedding_model": str(other)})
     with pytest.raises(StoreError, match="built with embedding model"):
-        Assistant(corpus_settings.model_copy(update={"embedding_model": str(other)}), embeddings)
+        Assistant(fake_index.model_copy(update={"index": other_model}), fake_embeddings)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_cli_ask_json_and_text(corpus_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(corpus_settings.data_dir)]
     assert main(["ask", "What is the default visibility timeout of SQS?", "--json", *data]) == 0

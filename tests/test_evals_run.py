@@ -92,6 +92,7 @@ def scores_of(subset_run: tuple[Path, subprocess.CompletedProcess[str]], records
     return score(load_set(subset), [r.scored() for r in read_records(records)], k=5)
 
 
+@pytest.mark.slow
 def test_the_run_writes_one_record_per_case_with_citations_and_passages(
     workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
 ) -> None:
@@ -110,6 +111,7 @@ def test_the_run_writes_one_record_per_case_with_citations_and_passages(
     assert all(r["grounded"] and len(r["passages"]) == 4 for r in baseline)
 
 
+@pytest.mark.slow
 def test_the_report_sets_the_project_beside_the_baseline(
     workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
 ) -> None:
@@ -130,6 +132,7 @@ def test_the_report_sets_the_project_beside_the_baseline(
         assert f"| {outcome.case.id} |" in report
 
 
+@pytest.mark.slow
 def test_the_project_reaches_its_thresholds(
     workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
 ) -> None:
@@ -141,6 +144,7 @@ def test_the_project_reaches_its_thresholds(
     assert project.false_refusal_rate <= MAX_PROJECT_FALSE_REFUSAL
 
 
+@pytest.mark.slow
 def test_the_baseline_is_scored_on_true_line_spans(
     workspace: Path, subset_run: tuple[Path, subprocess.CompletedProcess[str]]
 ) -> None:
@@ -159,6 +163,7 @@ def test_the_baseline_is_scored_on_true_line_spans(
     assert baseline.hit_at_k is not None and baseline.hit_at_k >= MIN_BASELINE["hit_at_k"]
 
 
+@pytest.mark.slow  # a CLI subprocess: 1.4-3 s
 def test_a_malformed_set_line_is_a_clear_error_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
@@ -174,6 +179,7 @@ def test_a_malformed_set_line_is_a_clear_error_and_exit_2(tmp_path: Path) -> Non
     assert not (tmp_path / "report").exists()
 
 
+@pytest.mark.slow
 def test_a_missing_set_or_index_is_a_clear_error(tmp_path: Path) -> None:
     done = run_evals("--set", str(tmp_path / "nope.jsonl"))
     assert done.returncode == 2 and "no such eval set" in done.stderr and "Traceback" not in done.stderr

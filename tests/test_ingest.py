@@ -1,4 +1,6 @@
-"""Incremental ingest into a real Chroma store with the real embedding model."""
+"""Incremental ingest into a real Chroma store. The bookkeeping (what is added, replaced, removed or
+kept) does not depend on the vectors: those tests run with fake vectors (fast) and again with the real
+embedding model (slow); searching the ingested notes and killing a real ingest run are slow only."""
 
 from __future__ import annotations
 
@@ -13,20 +15,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from core.settings import PROJECT_ROOT, Settings
 from ingest.__main__ import main
 from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
+from ingest.generations import Generations
 from ingest.loaders import NotesLoader
 from ingest.pipeline import ingest_paths
-from ingest.store import NotesVectorStore, open_store
+from ingest.store import MODEL_KEY, NotesVectorStore, open_store
 
 SQS_NOTE = "# SQS\nvisibility timeout 30 seconds default.\nmessages kept up to 14 days.\n"
 EC2_NOTE = "EC2 - virtual machines.\nuser data runs only once at launch.\n"
 
 
-def store_for(settings: Settings, embeddings: LazyEmbeddings) -> NotesVectorStore:
+def store_for(settings: Settings, embeddings: Embeddings) -> NotesVectorStore:
     return open_store(settings, embeddings)
 
 
@@ -36,11 +40,8 @@ def unique_chunks(store: NotesVectorStore) -> None:
     assert len(keys) == len(set(keys)), "a chunk is stored twice"
 
 
-def test_corpus_ingest_then_reingest_adds_nothing(
-    notes_dir: Path, make_settings: Callable[..., Settings], embeddings: LazyEmbeddings
-) -> None:
-    settings = make_settings()
-    store = store_for(settings, embeddings)
+def ingest_corpus_twice(notes_dir: Path, settings: Settings, store: NotesVectorStore) -> None:
+    """The corpus ingested, then again: the second run adds, updates and deletes nothing."""
     first = ingest_paths([notes_dir], settings, store)
     assert first.files == 1 and first.added == first.chunks > 150 and first.deleted == 0
     assert store.count() == first.chunks
@@ -48,20 +49,41 @@ def test_corpus_ingest_then_reingest_adds_nothing(
     assert (second.added, second.updated, second.deleted) == (0, 0, 0)
     assert second.skipped == first.chunks
     assert store.count() == first.chunks
-    hit = store.similarity_search("default visibility timeout of an SQS queue", k=3)
-    assert any("30 seconds default" in d.page_content for d in hit)
     unique_chunks(store)
 
 
+def test_corpus_reingest_adds_nothing(
+    notes_dir: Path, make_settings: Callable[..., Settings], fake_embeddings: Embeddings
+) -> None:
+    settings = make_settings()
+    store = store_for(settings, fake_embeddings)
+    ingest_corpus_twice(notes_dir, settings, store)
+    # Built with fake vectors, the collection still records the settings' model name, so it opens again.
+    reopened = store_for(settings, fake_embeddings)
+    assert reopened.collection.metadata[MODEL_KEY] == settings.index.embedding_model == "all-MiniLM-L6-v2"
+    assert reopened.count() == store.count()
+
+
+@pytest.mark.slow
+def test_corpus_ingest_then_reingest_adds_nothing(
+    notes_dir: Path, make_settings: Callable[..., Settings], embeddings: LazyEmbeddings
+) -> None:
+    settings = make_settings()
+    store = store_for(settings, embeddings)
+    ingest_corpus_twice(notes_dir, settings, store)
+    hit = store.similarity_search("default visibility timeout of an SQS queue", k=3)
+    assert any("30 seconds default" in d.page_content for d in hit)
+
+
 def test_edit_replaces_only_that_file_and_delete_removes_it(
-    tmp_path: Path, make_settings: Callable[..., Settings], embeddings: LazyEmbeddings
+    tmp_path: Path, make_settings: Callable[..., Settings], any_embeddings: Embeddings
 ) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "sqs.md").write_text(SQS_NOTE)
     (notes / "ec2.txt").write_text(EC2_NOTE)
     settings = make_settings()
-    store = store_for(settings, embeddings)
+    store = store_for(settings, any_embeddings)
     first = ingest_paths([notes], settings, store)
     assert first.added == first.chunks == store.count()
     ec2_before = {d.id for d in store.documents(where={"source": "notes/ec2.txt"})}
@@ -82,13 +104,13 @@ def test_edit_replaces_only_that_file_and_delete_removes_it(
 
 
 def test_single_file_ingest_leaves_siblings(
-    tmp_path: Path, make_settings: Callable[..., Settings], embeddings: LazyEmbeddings
+    tmp_path: Path, make_settings: Callable[..., Settings], any_embeddings: Embeddings
 ) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "ec2.txt").write_text(EC2_NOTE)
     settings = make_settings()
-    store = store_for(settings, embeddings)
+    store = store_for(settings, any_embeddings)
     ingest_paths([notes], settings, store)
     (notes / "sqs.md").write_text(SQS_NOTE)
     report = ingest_paths([notes / "sqs.md"], settings, store)
@@ -112,7 +134,7 @@ def test_single_file_ingest_leaves_siblings(
 def test_bad_file_in_folder_is_skipped_with_a_message_and_index_kept(
     tmp_path: Path,
     make_settings: Callable[..., Settings],
-    embeddings: LazyEmbeddings,
+    any_embeddings: Embeddings,
     capsys: pytest.CaptureFixture[str],
     name: str,
     content: bytes,
@@ -122,7 +144,7 @@ def test_bad_file_in_folder_is_skipped_with_a_message_and_index_kept(
     notes.mkdir()
     (notes / "ec2.txt").write_text(EC2_NOTE)
     settings = make_settings()
-    store = store_for(settings, embeddings)
+    store = store_for(settings, any_embeddings)
     ingest_paths([notes], settings, store)
     before = {d.id for d in store.documents()}
     (notes / name).write_bytes(content)
@@ -133,13 +155,13 @@ def test_bad_file_in_folder_is_skipped_with_a_message_and_index_kept(
 
 
 def test_file_that_turns_bad_keeps_its_chunks(
-    tmp_path: Path, make_settings: Callable[..., Settings], embeddings: LazyEmbeddings
+    tmp_path: Path, make_settings: Callable[..., Settings], any_embeddings: Embeddings
 ) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "sqs.md").write_text(SQS_NOTE)
     settings = make_settings()
-    store = store_for(settings, embeddings)
+    store = store_for(settings, any_embeddings)
     ingest_paths([notes], settings, store)
     before = {d.id for d in store.documents()}
     (notes / "sqs.md").write_bytes(SQS_NOTE.encode() + b"\xff\xfe broken")
@@ -149,8 +171,14 @@ def test_file_that_turns_bad_keeps_its_chunks(
 
 
 def test_cli_messages_and_exit_codes(
-    tmp_path: Path, make_settings: Callable[..., Settings], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    make_settings: Callable[..., Settings],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fake_embeddings: Embeddings,
 ) -> None:
+    # The messages and exit codes are under test, not the vectors: the store the CLI opens gets fake ones.
+    monkeypatch.setattr("ingest.store.embeddings_for", lambda settings: fake_embeddings)
     data = str(tmp_path / "data")
     assert main([str(tmp_path / "missing"), "--data-dir", data]) == 2
     err = capsys.readouterr().err
@@ -171,16 +199,17 @@ def test_cli_messages_and_exit_codes(
 
 
 def test_index_built_with_another_model_is_refused(
-    tmp_path: Path, make_settings: Callable[..., Settings], embeddings: LazyEmbeddings
+    tmp_path: Path, make_settings: Callable[..., Settings], fake_embeddings: Embeddings
 ) -> None:
     settings = make_settings()
-    open_store(settings, embeddings)
+    open_store(settings, fake_embeddings)
     other = tmp_path / "other-model"
     other.mkdir()
     with pytest.raises(StoreError, match="built with embedding model 'all-MiniLM-L6-v2'"):
-        open_store(make_settings(index={"embedding_model": str(other)}), embeddings)
+        open_store(make_settings(index={"embedding_model": str(other)}), fake_embeddings)
 
 
+@pytest.mark.slow
 def test_killed_ingest_leaves_index_usable_and_rerun_completes(
     tmp_path: Path, make_settings: Callable[..., Settings], embeddings: LazyEmbeddings
 ) -> None:
@@ -215,6 +244,8 @@ def test_killed_ingest_leaves_index_usable_and_rerun_completes(
 
     store = store_for(settings, embeddings)
     assert first_ids <= {d.id for d in store.documents()}, "the previous index lost chunks"
+    # Readers see the previous version exactly: none of the killed run's chunks, all of the old ones.
+    assert {d.id for d in store.documents(Generations(settings).stamp().visible())} == first_ids
     assert store.similarity_search("SQS visibility timeout", k=1)
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     store = store_for(settings, embeddings)

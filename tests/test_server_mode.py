@@ -1,19 +1,17 @@
 """Server mode: the same notes, answers and citations through a real ``chroma run`` server as
-through the embedded store; an unreachable server is a clear error naming its URL."""
+through the embedded store (slow); an unreachable server is a clear error naming its URL."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from assistant import Answer, Assistant, answer_question, default_assistant
 from core.settings import PROJECT_ROOT, Settings
@@ -22,49 +20,17 @@ from ingest.embeddings import LazyEmbeddings
 from ingest.errors import StoreError
 from ingest.pipeline import ingest_paths
 from ingest.store import NotesVectorStore, open_store
-from tests.conftest import free_port
+from tests.conftest import ChromaServer, free_port
 
 CORPUS = PROJECT_ROOT / "corpus"
 EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 
 
 
-@contextlib.contextmanager
-def chroma_server(path: Path) -> Iterator[str]:
-    """A real Chroma server (``chroma run``) on 127.0.0.1 with its data under ``path``; its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (path / "chroma-server.log").open("wb")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path / "db"),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"chroma run exited with {server.returncode}: see {log.name}"
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, f"chroma run did not answer at {url} within 60 s"
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
-        yield url
+    with ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +57,7 @@ def stored(store: NotesVectorStore) -> list[tuple[str | None, str, tuple[tuple[s
     return sorted((d.id, d.page_content, tuple(sorted(d.metadata.items()))) for d in store.documents())
 
 
+@pytest.mark.slow
 def test_server_holds_the_same_chunks_and_reingest_skips_them(
     data_dir: Path, chroma_url: str, embeddings: LazyEmbeddings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,6 +71,7 @@ def test_server_holds_the_same_chunks_and_reingest_skips_them(
     assert again["skipped"] == local.count()
 
 
+@pytest.mark.slow
 def test_server_answers_and_citations_match_the_embedded_store(
     data_dir: Path, chroma_url: str, embeddings: LazyEmbeddings
 ) -> None:
@@ -127,6 +95,7 @@ def closed_url() -> str:
     return f"http://127.0.0.1:{free_port()}"  # nothing listens on a port just released
 
 
+@pytest.mark.slow  # a CLI subprocess: 1.5-3.5 s
 def test_ingest_cli_names_an_unreachable_server(tmp_path: Path) -> None:
     url = closed_url()
     notes = tmp_path / "notes"
@@ -161,11 +130,12 @@ def test_ingest_cli_names_a_bad_record_db_url(
 
 
 def test_assistant_names_an_unreachable_server(
-    tmp_path: Path, embeddings: LazyEmbeddings, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake_embeddings: Embeddings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = closed_url()
     with pytest.raises(StoreError, match=f"cannot reach the Chroma server at {url}"):
-        Assistant(Settings(data_dir=tmp_path / "data", chroma_url=url), embeddings)
+        # Assistant() is annotated to take LazyEmbeddings, but any LangChain Embeddings will do.
+        Assistant(Settings(data_dir=tmp_path / "data", chroma_url=url), fake_embeddings)  # type: ignore[arg-type]
     monkeypatch.setenv("STUDY_CHROMA_URL", url)
     default_assistant.cache_clear()
     try:
@@ -176,6 +146,7 @@ def test_assistant_names_an_unreachable_server(
     assert answer.error is not None and f"cannot reach the Chroma server at {url}" in answer.error
 
 
+@pytest.mark.slow
 def test_assistant_names_a_server_that_goes_away(tmp_path: Path, embeddings: LazyEmbeddings) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
@@ -184,7 +155,8 @@ def test_assistant_names_a_server_that_goes_away(tmp_path: Path, embeddings: Laz
         "Long polling waits up to 20 seconds for a message.\n",
         encoding="utf-8",
     )
-    with chroma_server(tmp_path) as url:
+    with ChromaServer(tmp_path / "db") as server:
+        url = server.url
         settings = Settings(data_dir=tmp_path / "data", notes_dir=notes, chroma_url=url)
         assert ingest_paths([notes], settings, open_store(settings, embeddings)).added > 0
         assistant = Assistant(settings, embeddings)

@@ -1,5 +1,5 @@
 """Exam mode on hand-written questions whose answers the notes contain (real index, real models),
-and the quiz / review / solve commands end to end."""
+and the quiz / review / solve commands end to end (slow); parsing exam questions (fast)."""
 
 from __future__ import annotations
 
@@ -164,6 +164,7 @@ def test_unreadable_questions_get_clear_errors(text: str) -> None:
         parse_exam_question(text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "expected", "line"), EXAM, ids=[f"q{i + 1}" for i in range(len(EXAM))])
 def test_exam_questions_answered_from_the_notes_with_citations(
     assistant: Assistant, text: str, expected: list[str], line: int
@@ -178,6 +179,7 @@ def test_exam_questions_answered_from_the_notes_with_citations(
     assert line in cited
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", NOT_IN_NOTES)
 def test_questions_the_notes_do_not_cover_are_not_decided(assistant: Assistant, text: str) -> None:
     answer = solve(parse_exam_question(text), assistant.retrieve, reranker(assistant))
@@ -202,6 +204,7 @@ def run(
     return code, out, err
 
 
+@pytest.mark.slow
 def test_quiz_json_export_take_and_review(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -236,6 +239,7 @@ def test_quiz_json_export_take_and_review(
     assert out.startswith("0 of 6 review cards are due")
 
 
+@pytest.mark.slow
 def test_solve_command_and_bad_input(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant.app.uploads import UploadError, list_notes, save_upload
 from assistant.app.workspace import Workspace
-from core.settings import Settings
+from core.settings import AnswerSettings, Settings
 from ingest.__main__ import main
 from ingest.errors import NotesError
 from ingest.pipeline import ingest_paths
@@ -34,7 +34,8 @@ def notes(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, notes: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", notes_dir=notes)
+    # No cross-encoder: the fast layer loads no model (the Notes tab's chunk counts need no answers).
+    return Settings(data_dir=tmp_path / "data", notes_dir=notes, answer=AnswerSettings(reranker=False))
 
 
 @pytest.fixture

@@ -12,23 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page
 
 from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
-from tests.conftest import free_port
+from tests.conftest import free_port, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CORPUS = PROJECT_ROOT / "corpus"
 NOTES_FILE = "aws-developer-associate-notes.txt"
 FILE_LINES = (CORPUS / NOTES_FILE).read_text(encoding="utf-8").split("\n")
 WAIT_MS = 180_000  # a shared 2-core machine can be slow; every wait is for a visible result
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)")
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 
@@ -51,14 +48,6 @@ def app(corpus_settings: Settings, embeddings: LazyEmbeddings, tmp_path_factory:
             yield f"http://127.0.0.1:{port}/", notes
         finally:
             server.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

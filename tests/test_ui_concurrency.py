@@ -49,6 +49,7 @@ def reply_text(chatbot: list[dict[str, Any]]) -> str:
     return "".join(str(part.get("text", "")) for part in parts)
 
 
+@pytest.mark.slow
 def test_ten_simultaneous_chat_requests_are_all_answered_correctly(served: tuple[str, Any]) -> None:
     from gradio_client import Client
 

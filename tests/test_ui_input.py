@@ -1,6 +1,6 @@
 """Bad input gets a clear message and changes nothing on disk outside the notes folder: in the browser
 (empty question, a 1 MB paste, an .exe upload, a ``../../x.txt`` file name, a clashing name), in the
-upload helpers themselves, and on the command line."""
+upload helpers themselves (fast), and on the command line (slow, like the browser)."""
 
 from __future__ import annotations
 
@@ -16,24 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import FilePayload, Page, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page
 
 from assistant.app.uploads import UploadError, safe_note_name, save_upload
 from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
-from tests.conftest import free_port
+from tests.conftest import free_port, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 WAIT_MS = 180_000
 UPLOAD_CACHE = "gradio-uploads"  # where the web server itself keeps uploaded bytes before the app sees them
 INDEX = "data"  # compared by what it holds (chunk ids): the vector store rewrites its own files as it settles
-
-needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)")
-
 
 # ---------------------------------------------------------------- the upload helpers
 
@@ -94,6 +88,7 @@ def test_save_upload_stays_in_the_notes_folder_and_never_overwrites_silently(tmp
 # ---------------------------------------------------------------- the command line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["--port", "0"], "not a port number"), (["--notes-dir", "/nonexistent/notes"], "does not exist")],
@@ -118,6 +113,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_served_on_loopback_only(corpus_settings: Settings, tmp_path: Path) -> None:
     """``python ui.py`` listens on 127.0.0.1 alone, on the port it is given, and says where."""
     shutil.copytree(PROJECT_ROOT / "corpus", tmp_path / "corpus")
@@ -168,15 +164,14 @@ def app(corpus_settings: Settings, embeddings: LazyEmbeddings, tmp_path_factory:
 
 
 @pytest.fixture
-def page(app: tuple[str, Path, Any]) -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(WAIT_MS)
-        page.goto(app[0])
-        page.wait_for_selector("#question textarea")
-        yield page
-        browser.close()
+def page(browser: Browser, app: tuple[str, Path, Any]) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(app[0])
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
 
 
 def snapshot(root: Path, skip: tuple[str, ...] = (UPLOAD_CACHE, INDEX)) -> dict[str, str]:
@@ -197,7 +192,8 @@ def index_state(ws: Any) -> tuple[int, str]:
     return ws.assistant().store.version()
 
 
-@needs_browser
+@pytest.mark.slow
+@needs_chromium
 def test_empty_and_huge_questions_get_a_clear_message(page: Page, app: tuple[str, Path, Any]) -> None:
     root, ws = app[1], app[2]
     before, index_before = snapshot(root), index_state(ws)
@@ -213,7 +209,8 @@ def test_empty_and_huge_questions_get_a_clear_message(page: Page, app: tuple[str
     assert snapshot(root) == before and index_state(ws) == index_before
 
 
-@needs_browser
+@pytest.mark.slow
+@needs_chromium
 def test_bad_uploads_get_a_clear_message_and_stay_out_of_other_folders(
     page: Page, app: tuple[str, Path, Any]
 ) -> None:

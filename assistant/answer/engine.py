@@ -14,7 +14,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-import httpx
 from langchain_core.documents import Document
 
 from assistant.answer.compose import WEIGHTS, Scored, pick_answer, rerank_best, score_sentences
@@ -27,7 +26,8 @@ from core.spans import Citation
 from core.text import terms
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import StoreError
-from ingest.store import open_store
+from ingest.generations import Generations, Stamp
+from ingest.store import open_store, reopen_store
 
 MAX_QUESTION_CHARS = 2000
 SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
@@ -64,18 +64,39 @@ class Assistant:
         self.settings = settings or Settings()
         self.embeddings = embeddings or embeddings_for(self.settings)
         self.store = open_store(self.settings, self.embeddings, create=False)
-        self.retriever = NotesRetriever(store=self.store, k=self.settings.retrieval.top_k)
+        self.generations = Generations(self.settings)
+        self._stamp = self.generations.stamp()
+        self.retriever = self._retriever_for(self._stamp)
         self.reranker = Reranker() if self.settings.answer.reranker else None
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+
+    def current(self) -> NotesRetriever:
+        """The retriever of the index's current generation: when an ingest (here or in another
+        process) committed since the last question, a new one over what it wrote. Everything one
+        answer reads comes from the retriever it started with."""
+        stamp = self.generations.stamp()
+        if stamp == self._stamp:
+            return self.retriever
+        with self._sync_lock:
+            if stamp != self._stamp:
+                if stamp.committed_elsewhere(self.generations.store, self._stamp):
+                    self.store = reopen_store(self.settings, self.embeddings)
+                self.retriever = self._retriever_for(stamp)
+                self._stamp = stamp
+            return self.retriever
+
+    def _retriever_for(self, stamp: Stamp) -> NotesRetriever:
+        return NotesRetriever(store=self.store, k=self.settings.retrieval.top_k, where=stamp.visible())
 
     def chunks(self) -> list[Document]:
-        """Every stored chunk."""
-        return self.store.documents()
+        """Every chunk of the current generation."""
+        return self.current().chunks()
 
     def refresh(self) -> None:
-        """Pick up chunks changed by an ingest in this process."""
-        self.retriever.refresh()
+        """Rebuild the keyword index (the next question sees any ingest anyway)."""
+        self.current().refresh()
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
         """Embeddings of sentences, cached: the same notes' sentences come back question after question.
@@ -92,14 +113,13 @@ class Assistant:
         with self._lock:
             return [self._vectors[t] for t in texts]
 
-    def _is_topic(self, term: str) -> bool:
-        return term in self.retriever.keyword_index().topics
-
-    def _search(self, query: str, k: int, keywords_only: bool = False) -> tuple[list[float], list[Document]]:
+    def _search(
+        self, retriever: NotesRetriever, query: str, k: int, keywords_only: bool = False
+    ) -> tuple[list[float], list[Document]]:
         if keywords_only:
-            return [], self.retriever.search(query, None, k=k)
+            return [], retriever.search(query, None, k=k)
         vector = self.embeddings.embed_query(query)
-        return vector, self.retriever.search(query, vector, k=k)
+        return vector, retriever.search(query, vector, k=k)
 
     def keywords_only(self, question: str) -> bool:
         """Whether ``question`` is looked up by its words alone: the bundled embedding model reads
@@ -108,7 +128,7 @@ class Assistant:
 
     def retrieve(self, query: str, k: int = 8) -> list[Passage]:
         """The ``k`` best chunks for ``query``, best first."""
-        return [_passage(d) for d in self._search(query, k, self.keywords_only(query))[1]]
+        return [_passage(d) for d in self._search(self.current(), query, k, self.keywords_only(query))[1]]
 
     def answer(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
         """A short answer quoting the notes with line citations, or a plain refusal."""
@@ -117,13 +137,13 @@ class Assistant:
         except QuestionError as exc:
             return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
         try:
-            resolved = resolve(asked, history, self._is_topic)
+            retriever = self.current()
+            keywords = retriever.keyword_index()
+            resolved = resolve(asked, history, keywords.topics.__contains__)
             keywords_only = self.keywords_only(resolved)
-            vector, docs = self._search(resolved, self.settings.retrieval.top_k, keywords_only)
-            keywords = self.retriever.keyword_index()
-        except httpx.HTTPError as exc:  # server mode: the Chroma server stopped or the network broke
-            message = f"lost the Chroma server at {self.settings.chroma_url}: {exc}"
-            return Answer(question=question, text=message, grounded=False, error=message)
+            vector, docs = self._search(retriever, resolved, self.settings.retrieval.top_k, keywords_only)
+        except StoreError as exc:  # e.g. in server mode, the Chroma server stopped or the network broke
+            return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
         note = KEYWORDS_ONLY if keywords_only else ""
         if keywords_only:  # the cross-encoder is English too: keyword coverage alone decides
             scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import time
 from collections import Counter
 from typing import Any
 
@@ -24,9 +23,6 @@ from core.text import terms
 from ingest.store import NotesVectorStore, embedding_text
 
 RRF_K = 5  # small: top ranks dominate (hit@5 on the eval set 94.6% at the usual 60, 96.9% at 5)
-# How long the keyword index is trusted before the store's chunk count is checked again (an ingest
-# by another process shows within this); a count costs 17 ms at 100k chunks, two per answer.
-RECHECK_SECONDS = 2.0
 
 
 class KeywordIndex:
@@ -62,34 +58,33 @@ class KeywordIndex:
 
 
 class NotesRetriever(BaseRetriever):
-    """BM25 + dense search over the notes store, fused by reciprocal rank fusion."""
+    """BM25 + dense search over the notes store, fused by reciprocal rank fusion.
+
+    A retriever reads one generation of the index: ``where`` filters both searches to the chunks
+    that generation shows (None: every chunk). The assistant makes a new retriever when it changes."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: NotesVectorStore
     k: int = 8
     fetch_k: int = 30
+    where: dict[str, Any] | None = None
     _keywords: KeywordIndex | None = None
-    _count: int = -1
-    _checked: float = float("-inf")
     _lock: Any = None
 
     def model_post_init(self, context: Any, /) -> None:
         self._lock = threading.Lock()
 
     def keyword_index(self) -> KeywordIndex:
-        """The BM25 index, rebuilt when the number of stored chunks changes (checked at most every
-        RECHECK_SECONDS) or after refresh()."""
+        """The BM25 index over the chunks this retriever reads, built on first use."""
         with self._lock:
-            if self._keywords is not None and time.monotonic() - self._checked < RECHECK_SECONDS:
-                return self._keywords
-        count = self.store.count()
-        with self._lock:
-            if self._keywords is None or count != self._count:
-                self._keywords = KeywordIndex(self.store.documents())
-                self._count = count
-            self._checked = time.monotonic()
+            if self._keywords is None:
+                self._keywords = KeywordIndex(self.store.documents(self.where))
             return self._keywords
+
+    def chunks(self) -> list[Document]:
+        """Every chunk this retriever reads."""
+        return self.keyword_index().docs
 
     def refresh(self) -> None:
         """Forget the keyword index (call after an ingest that may have edited chunks in place)."""
@@ -100,9 +95,8 @@ class NotesRetriever(BaseRetriever):
         """Fused results for ``query`` whose embedding is ``query_vector`` (None: keywords alone)."""
         k = k or self.k
         keywords = self.keyword_index()
-        dense = (
-            self.store.similarity_search_by_vector_with_relevance_scores(query_vector, k=self.fetch_k)
-            if query_vector is not None else []
+        dense = [] if query_vector is None else self.store.similarity_search_by_vector_with_relevance_scores(
+            query_vector, k=self.fetch_k, filter=self.where
         )
         lexical = keywords.search(terms(query), self.fetch_k)
         # Equal scores are ordered by place in the notes, never by the order the index returns them

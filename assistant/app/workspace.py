@@ -1,11 +1,13 @@
 """What the study app holds once per process: the settings, one assistant (store, keyword index,
-models), the review store; and what it does to the notes folder (list, read, ingest).
+models), the review stores (one per logged-in learner); and what it does to the notes folder (list,
+read, ingest). The notes and the index are shared by everyone.
 
 Example (after ``study ingest``)::
 
     ws = Workspace(Settings(notes_dir=Path("corpus")))
     ws.assistant().answer("What is SQS?").citations[0].ref   # 'corpus/aws-developer-associate-notes.txt:141'
     ws.ingest([Path("corpus/new-note.md")])                  # then answers can cite it
+    ws.reviews_for("alice")                                  # alice's cards, in .study-data/users/alice/
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer.engine import Assistant
+from assistant.app.logins import user_folder
 from assistant.app.uploads import list_notes
 from assistant.review.store import ReviewStore
 from core.settings import Settings
@@ -44,9 +47,11 @@ class Workspace:
         self.settings = settings
         self.embeddings = embeddings or embeddings_for(settings)
         self.reviews = ReviewStore.in_data_dir(settings.data_dir)
+        self._user_reviews: dict[str, ReviewStore] = {}
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
         self._ingest_lock = threading.Lock()
+        self._reviews_lock = threading.Lock()
 
     @property
     def notes_dir(self) -> Path:
@@ -71,6 +76,16 @@ class Workspace:
             if self._assistant is None:
                 self._assistant = Assistant(self.settings, self.embeddings)
             return self._assistant
+
+    def reviews_for(self, user: str | None) -> ReviewStore:
+        """The review cards of the logged-in learner ``user``; without a login (``None``) the data dir's own."""
+        if not user:
+            return self.reviews
+        with self._reviews_lock:
+            if user not in self._user_reviews:
+                folder = self.settings.data_dir / "users" / user_folder(user)
+                self._user_reviews[user] = ReviewStore.in_data_dir(folder)
+            return self._user_reviews[user]
 
     def ingest(self, paths: list[Path]) -> IngestReport:
         """Ingest into the assistant's store (creating the index if there is none), then refresh it."""

@@ -1,6 +1,8 @@
-"""A Chroma server for the benchmarks: ``chroma run`` on 127.0.0.1 and a free port.
+"""Helpers shared by the tests and the benchmarks, one definition each: a free port, a real
+``chroma run`` server, and Debian's Chromium for Playwright. Plain code without pytest fixtures, so
+that ``benchmarks/`` can import it; the fixtures built on it are in ``tests/conftest.py``.
 
-    with ChromaServer(Path("/tmp/study-bench/server-10000")) as server:
+    with ChromaServer(tmp / "db") as server:
         Settings(chroma_url=server.url)
 """
 
@@ -15,15 +17,30 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+# Debian's Chromium (`make browser`), driven by Playwright without a browser download.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now, for a server a test or a benchmark starts."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 class ChromaServer:
-    """``chroma run --path PATH`` until the ``with`` block ends; ``pid`` lets a caller read its memory."""
+    """``chroma run --path PATH`` on 127.0.0.1 until the ``with`` block ends; its log is ``PATH.log``
+    beside ``PATH``. ``url`` is where it answers; ``peak_rss_mb()`` reads its memory."""
 
     def __init__(self, path: Path, port: int | None = None) -> None:
         self.path = path
@@ -42,6 +59,7 @@ class ChromaServer:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.log.close()
                 raise RuntimeError(f"chroma run exited with {self.proc.returncode}; see {self.log.name}")
             try:
                 with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1):
@@ -49,7 +67,7 @@ class ChromaServer:
             except OSError:
                 time.sleep(0.2)
         self.__exit__(None, None, None)
-        raise RuntimeError(f"chroma run did not answer at {self.url} within 60 s")
+        raise RuntimeError(f"chroma run did not answer at {self.url} within 60 s; see {self.log.name}")
 
     def peak_rss_mb(self) -> float:
         """The server process's peak resident memory so far."""

@@ -1,0 +1,182 @@
+"""Index generations: which ingest's writes the readers see, so that every reader sees one
+consistent index, never a half-written one.
+
+Every ingest takes a new generation number ``g``. The chunks it adds carry ``generation = g``; the
+chunks it removes are not deleted at once but marked ``retired = g``. Until the ingest commits, a
+reader filters each dirty folder to what its last committed generation ``c`` saw (``generation <= c``
+and ``retired > c``): the old chunks, none of the new ones. The commit (one row in the records
+database) makes the new generation visible all at once; the retired chunks are then deleted and the
+folder is clean again, and a clean index is read with no filter at all.
+
+A killed ingest leaves its folder dirty: readers keep seeing the old chunks, and the next ingest of
+that folder keeps the work done (chunks already embedded are not embedded again) and commits.
+
+Readers compare the stamp (every folder's committed generation and dirtiness) before each answer and
+rebuild what they cache (the keyword index; in another process, the embedded Chroma client) when it
+changed. Ingests into one data dir take turns (a lock file), whether in one process or several.
+
+>>> stamp = Stamp(((("notes/corpus", 3, False)),))
+>>> stamp.visible() is None
+True
+>>> Stamp((("notes/a", 3, True),)).visible()
+{'$or': [{'folder': {'$nin': ['notes/a']}}, {'$and': [{'folder': 'notes/a'}, {'generation': {'$lte': 3}}, \
+{'retired': {'$gt': 3}}]}]}
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, create_engine, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.settings import Settings
+from ingest.errors import StoreError
+
+NEVER = 2**62  # the ``retired`` mark of a chunk that is still current
+FOLDER_KEY, GENERATION_KEY, RETIRED_KEY = "folder", "generation", "retired"
+INTERNAL_KEYS = (FOLDER_KEY, GENERATION_KEY, RETIRED_KEY)
+
+METADATA = MetaData()
+GENERATIONS = Table(
+    "index_generation",
+    METADATA,
+    Column("store", String, primary_key=True),
+    Column("folder", String, primary_key=True),
+    Column("committed", Integer, nullable=False),
+    Column("latest", Integer, nullable=False),
+    Column("dirty", Boolean, nullable=False),
+)
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+# Generations committed by this process: a reader whose store saw them being written needs no new client.
+_COMMITTED_HERE: set[tuple[str, str, int]] = set()
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Each folder's (name, committed generation, dirty): what a reader of the index may see."""
+
+    folders: tuple[tuple[str, int, bool], ...] = ()
+
+    def visible(self) -> dict[str, Any] | None:
+        """The Chroma ``where`` filter that shows only committed chunks; None when nothing is pending."""
+        dirty = [(folder, committed) for folder, committed, is_dirty in self.folders if is_dirty]
+        if not dirty:
+            return None
+        pending = [
+            {"$and": [{FOLDER_KEY: folder}, {GENERATION_KEY: {"$lte": c}}, {RETIRED_KEY: {"$gt": c}}]}
+            for folder, c in dirty
+        ]
+        return {"$or": [{FOLDER_KEY: {"$nin": [folder for folder, _ in dirty]}}, *pending]}
+
+    def committed_elsewhere(self, store: str, since: Stamp | None) -> bool:
+        """True when a generation committed after ``since`` was written by another process."""
+        before = {folder: committed for folder, committed, _ in (since.folders if since else ())}
+        return any(
+            committed != before.get(folder) and (store, folder, committed) not in _COMMITTED_HERE
+            for folder, committed, _ in self.folders
+        )
+
+
+def store_key(settings: Settings) -> str:
+    """Which index the generations belong to: the Chroma server or folder, and the collection."""
+    return f"{settings.chroma_url or settings.chroma_dir.resolve()}#{settings.index.collection}"
+
+
+def _engine(url: str) -> Engine:
+    with _ENGINES_LOCK:
+        if url not in _ENGINES:
+            engine = create_engine(url)
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _write_ahead)
+            METADATA.create_all(engine)
+            _ENGINES[url] = engine
+        return _ENGINES[url]
+
+
+def _write_ahead(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+class Generations:
+    """The generation rows of one index in the records database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.store = store_key(settings)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self.engine = _engine(settings.record_url)
+        except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
+            from ingest.records import record_db_error
+
+            raise record_db_error(settings, exc) from None
+
+    def stamp(self) -> Stamp:
+        """Every folder's committed generation and dirtiness, as of now (one small query)."""
+        query = select(GENERATIONS.c.folder, GENERATIONS.c.committed, GENERATIONS.c.dirty).where(
+            GENERATIONS.c.store == self.store
+        )
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(query.order_by(GENERATIONS.c.folder)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the index generation: {str(exc).splitlines()[0]}") from None
+        return Stamp(tuple((str(f), int(c), bool(d)) for f, c, d in rows))
+
+    def begin(self, folder: str) -> int:
+        """A new generation for an ingest of ``folder``, which is dirty from now until ``clean``."""
+        with self.engine.begin() as connection:
+            latest = connection.execute(
+                select(GENERATIONS.c.latest).where(GENERATIONS.c.store == self.store)
+            ).scalars().all()
+            generation = max(latest, default=0) + 1
+            row = connection.execute(
+                select(GENERATIONS.c.committed).where(self._row(folder))
+            ).scalar_one_or_none()
+            if row is None:
+                connection.execute(
+                    GENERATIONS.insert().values(
+                        store=self.store, folder=folder, committed=0, latest=generation, dirty=True
+                    )
+                )
+            else:
+                connection.execute(update(GENERATIONS).where(self._row(folder)).values(latest=generation, dirty=True))
+        return generation
+
+    def commit(self, folder: str, generation: int) -> None:
+        """Make ``generation`` what readers of ``folder`` see (its retired chunks are still to purge)."""
+        with self.engine.begin() as connection:
+            connection.execute(update(GENERATIONS).where(self._row(folder)).values(committed=generation))
+        _COMMITTED_HERE.add((self.store, folder, generation))
+
+    def clean(self, folder: str) -> None:
+        """``folder`` holds nothing but its committed chunks again: readers need no filter for it."""
+        with self.engine.begin() as connection:
+            connection.execute(update(GENERATIONS).where(self._row(folder)).values(dirty=False))
+
+    def _row(self, folder: str) -> Any:
+        return (GENERATIONS.c.store == self.store) & (GENERATIONS.c.folder == folder)
+
+
+@contextmanager
+def ingest_turn(settings: Settings) -> Iterator[None]:
+    """Hold the data dir's ingest lock: ingests, in this process or another, take turns."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = Path(settings.data_dir) / "ingest.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
