@@ -24,7 +24,7 @@ import gradio as gr
 
 from assistant import QuestionError
 from assistant.answer.engine import clean_question
-from assistant.app.context import ContextLine, context_lines
+from assistant.app.context import ContextLine, cited_lines, page_label
 from assistant.app.logins import LoginError, is_loopback, load_logins
 from assistant.app.present import (
     answer_markdown,
@@ -114,13 +114,14 @@ def show_context(ws: Workspace, ref: str | None) -> str:
     if not ref:
         return ""
     try:
-        source, start, end = parse_ref(ref)
-        docs = ws.assistant().store.documents(where={"source": source})
+        span = parse_ref(ref)
+        docs = ws.assistant().store.documents(where={"source": span.source})
+        lines = cited_lines(docs, span) if docs else []
     except (ValueError, StoreError) as exc:
         return f"<p>{html.escape(str(exc))}</p>"
     if not docs:
-        return f"<p>{html.escape(source)} is no longer in the index.</p>"
-    return lines_html(context_lines(docs, start, end), title=f"{ref} in context")
+        return f"<p>{html.escape(span.source)} is no longer in the index.</p>"
+    return lines_html(lines, title=f"{ref} in context")
 
 
 # ---------------------------------------------------------------- notes
@@ -134,10 +135,11 @@ def view_note(ws: Workspace, name: str | None) -> str:
     if not name:
         return "<p>Pick a note to read it with line numbers.</p>"
     try:
-        source, lines = ws.note_lines(name)
+        source, lines, pages = ws.note_lines(name)
     except (NotesError, OSError) as exc:
         return f"<p>{html.escape(str(exc))}</p>"
-    shown = [ContextLine(n, text, False) for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
+    shown = [ContextLine(n, text, False, page_label(pages, n) if pages else "")
+             for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
     more = f" (first {MAX_VIEW_LINES:,} of {len(lines):,} lines)" if len(lines) > MAX_VIEW_LINES else ""
     return lines_html(shown, title=f"{source}{more}")
 

@@ -172,6 +172,7 @@ def _passage(doc: Document) -> Passage:
         section=str(meta.get("section", "")),
         text=doc.page_content,
         score=round(float(meta.get("score", 0.0)), 4),
+        pages=str(meta.get("pages", "")),
     )
 
 

@@ -25,7 +25,7 @@ from core.settings import Settings
 from ingest import IngestReport, StoreError, ingest_paths, open_store
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import NotesError
-from ingest.loaders import NotesLoader, source_name
+from ingest.loaders import NotesLoader, page_starts, source_name
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,13 @@ class Workspace:
                                   counts.get(source, 0)))
         return files
 
-    def note_lines(self, name: str) -> tuple[str, list[str]]:
-        """(citation name, lines) of the note ``name``, numbered as citations number them; a NotesError
-        if it is not a readable note inside the notes folder."""
+    def note_lines(self, name: str) -> tuple[str, list[str], dict[int, int]]:
+        """(citation name, lines, pages) of the note ``name``: its lines as citations number them and,
+        for a PDF, where each page begins among them (page -> line; empty for text). A NotesError if
+        it is not a readable note inside the notes folder."""
         path = (self.notes_dir / name).resolve()
         if not path.is_relative_to(self.notes_dir) or not path.is_file():
             raise NotesError(f"{name} is not in the notes folder")
-        return source_name(path, self.notes_dir), NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()[0]
+        lines, pages = NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()
+        starts = page_starts(pages) if path.suffix.lower() == ".pdf" else {}
+        return source_name(path, self.notes_dir), lines, starts
