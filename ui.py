@@ -23,7 +23,7 @@ import click
 import gradio as gr
 
 from assistant import QuestionError
-from assistant.answer.engine import clean_question
+from assistant.answer.engine import NO_NOTES, clean_question
 from assistant.app.context import ContextLine, cited_lines, page_label
 from assistant.app.logins import LoginError, is_loopback, load_logins
 from assistant.app.present import (
@@ -57,6 +57,10 @@ MAX_QUIZ = 20  # quiz slots on the page
 MAX_VIEW_LINES = 5000  # a note longer than this is shown in part
 STREAM_PAUSE = 0.03  # seconds between streamed pieces of an answer
 UPLOAD_TYPES = [".txt", ".md", ".pdf"]
+NO_NOTES_REPLY = (
+    "**No notes ingested yet.** Add your .txt, .md or .pdf notes in the **Notes** tab (or put them in the "
+    "notes folder and press *Re-ingest all* there), then ask again."
+)
 CSS = """
 .lines { font-family: ui-monospace, monospace; font-size: 13px; line-height: 1.45; max-height: 560px; overflow: auto;
          border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 0; }
@@ -90,6 +94,14 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
     history = [{"role": t["role"], "content": t["content"]} for t in turns]
     answer = assistant.answer(cleaned, history)
+    if answer.error == NO_NOTES:  # an empty index: the reply says how to add notes
+        turns = [
+            *turns,
+            {"role": "user", "content": cleaned, "shown": cleaned},
+            {"role": "assistant", "content": answer.text, "shown": NO_NOTES_REPLY},
+        ]
+        yield [*pending, {"role": "assistant", "content": NO_NOTES_REPLY}], turns, skip, skip, "", ""
+        return
     if answer.error:  # e.g. the Chroma server went away: say so, and give the question back to retry
         yield shown, skip, skip, skip, f"⚠️ {md_escape(answer.error)}", question
         return
@@ -466,7 +478,10 @@ def prepare(ws: Workspace) -> None:
         ws.assistant()
     except StoreError:
         print(f"No index yet: ingesting {ws.notes_dir} …", flush=True)
-        print(report_text(ws.ingest([ws.notes_dir])), flush=True)
+        report = ws.ingest([ws.notes_dir])
+        print(report_text(report), flush=True)
+        if not report.chunks:
+            print(f"No notes in {ws.notes_dir} yet: add some in the app's Notes tab.", flush=True)
     ws.assistant().retrieve("warm up", k=1)
 
 
