@@ -1,7 +1,10 @@
 """Input that can't be used gets one line, ``error: ...``, and exit status 2, never a traceback: exam
 files that are missing, folders or not UTF-8; questions with bytes that are not UTF-8 (argv, stdin);
 a data dir that is a file; a damaged Chroma database (left as it was). In the app, a question holding
-a lone surrogate gets a message instead of a broken response stream."""
+a lone surrogate gets a message instead of a broken response stream.
+
+The command-line cases run ``python study.py`` as a subprocess, as a user would (slow: a few seconds
+each); ``test_in_process_messages`` checks the same messages in-process for the fast layer."""
 
 from __future__ import annotations
 
@@ -18,11 +21,12 @@ from typing import Any
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
+import study
 from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.pipeline import ingest_paths
 from ingest.store import open_store
-from tests.conftest import free_port
+from tests.support import free_port
 
 NOTE = "SQS\n\nThe default visibility timeout of an SQS queue is 30 seconds.\nSQS is pull based.\n"
 EXAM = "Which service is pull based?\nA) SQS\nB) SNS\n"
@@ -58,17 +62,39 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return settings.data_dir
 
 
+def test_in_process_messages(tmp_path: Path, indexed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_file = tmp_path / "data.txt"
+    data_file.write_text("x", encoding="utf-8")
+    exam = tmp_path / "exam.txt"
+    exam.write_bytes(EXAM.replace("service", "servic\xe9").encode("latin-1"))
+    for argv, says in [
+        (["solve", str(tmp_path / "nope.txt"), "--data-dir", str(indexed)], "no such file"),
+        (["solve", str(tmp_path), "--data-dir", str(indexed)], "is a folder"),
+        (["solve", str(exam), "--data-dir", str(indexed)], "not valid UTF-8"),
+        (["ask", "What is the SQS visibility timeout \udcff?", "--data-dir", str(indexed)], "not text"),
+        (["ask", "What is SQS?", "--data-dir", str(data_file)], "is a file"),
+        (["ingest", str(tmp_path), "--data-dir", str(data_file / "sub")], "is inside the file"),
+        (["review", "--data-dir", str(data_file)], "is a file"),
+    ]:
+        assert study.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and says in err, (argv, err)
+
+
 # ---------------------------------------------------------------- solve: the exam question's file
 
 
+@pytest.mark.slow
 def test_solve_on_a_missing_file(tmp_path: Path, indexed: Path) -> None:
     refused(run(["solve", str(tmp_path / "nope.txt"), "--data-dir", str(indexed)]), "nope.txt", "no such file")
 
 
+@pytest.mark.slow
 def test_solve_on_a_directory(tmp_path: Path, indexed: Path) -> None:
     refused(run(["solve", str(tmp_path), "--data-dir", str(indexed)], module=True), "is a folder")
 
 
+@pytest.mark.slow
 def test_solve_on_a_latin1_file(tmp_path: Path, indexed: Path) -> None:
     exam = tmp_path / "exam.txt"
     exam.write_bytes(EXAM.replace("service", "servic\xe9").encode("latin-1"))
@@ -79,11 +105,13 @@ def test_solve_on_a_latin1_file(tmp_path: Path, indexed: Path) -> None:
 # ---------------------------------------------------------------- ask: bytes that are not UTF-8
 
 
+@pytest.mark.slow
 def test_ask_with_a_non_utf8_byte_in_the_argument(indexed: Path) -> None:
     refused(run(["ask", b"\xff", "--data-dir", str(indexed)]))
     refused(run(["ask", b"What is the SQS visibility timeout \xff?", "--data-dir", str(indexed)]), "not text")
 
 
+@pytest.mark.slow
 def test_ask_with_non_utf8_bytes_on_stdin(indexed: Path) -> None:
     refused(run(["ask", "-", "--data-dir", str(indexed)], stdin=b"\xff\xfe"), "standard input", "UTF-8")
     refused(run(["ask", "-", "--data-dir", str(indexed)], stdin=b"What is the SQS visibility timeout \xff\xfe?"),
@@ -93,6 +121,7 @@ def test_ask_with_non_utf8_bytes_on_stdin(indexed: Path) -> None:
 # ---------------------------------------------------------------- a data dir that is a file
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv",
     [["ingest", "NOTES"], ["ask", "What is SQS?"], ["quiz", "--n", "2"], ["serve", "--notes-dir", "NOTES"],
@@ -115,6 +144,7 @@ def test_a_data_dir_that_is_a_file(argv: list[str], tmp_path: Path) -> None:
 # ---------------------------------------------------------------- a damaged Chroma database
 
 
+@pytest.mark.slow
 def test_a_corrupt_chroma_database_is_named_and_left_alone(tmp_path: Path, indexed: Path) -> None:
     import shutil
 

@@ -25,7 +25,7 @@ from assistant.quiz.items import QuizError
 from core.settings import PROJECT_ROOT, Settings
 from ingest.pipeline import ingest_paths
 from ingest.store import open_store
-from tests.conftest import free_port
+from tests.support import free_port
 
 NOTE = "SQS\n\nThe default visibility timeout of an SQS queue is 30 seconds.\n"
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
@@ -57,6 +57,7 @@ def empty_settings(tmp_path: Path) -> Settings:
     return settings
 
 
+@pytest.mark.slow
 def test_cli_on_an_empty_ingested_dir(tmp_path: Path) -> None:
     empty, data = tmp_path / "empty", str(tmp_path / "data")
     empty.mkdir()
@@ -99,6 +100,7 @@ def test_workspace_after_every_note_is_removed_and_reingested(
     assert [note.name for note in ws.notes()] == []
 
 
+@pytest.mark.slow  # imports gradio (seconds)
 def test_app_handlers_on_an_empty_index(empty_settings: Settings, tmp_path: Path) -> None:
     import ui
 
