@@ -23,8 +23,8 @@ import click
 import gradio as gr
 
 from assistant import QuestionError
-from assistant.answer.engine import clean_question
-from assistant.app.context import ContextLine, context_lines
+from assistant.answer.engine import NO_NOTES, clean_question
+from assistant.app.context import ContextLine, cited_lines, page_label
 from assistant.app.logins import LoginError, is_loopback, load_logins
 from assistant.app.present import (
     answer_markdown,
@@ -57,6 +57,10 @@ MAX_QUIZ = 20  # quiz slots on the page
 MAX_VIEW_LINES = 5000  # a note longer than this is shown in part
 STREAM_PAUSE = 0.03  # seconds between streamed pieces of an answer
 UPLOAD_TYPES = [".txt", ".md", ".pdf"]
+NO_NOTES_REPLY = (
+    "**No notes ingested yet.** Add your .txt, .md or .pdf notes in the **Notes** tab (or put them in the "
+    "notes folder and press *Re-ingest all* there), then ask again."
+)
 CSS = """
 .lines { font-family: ui-monospace, monospace; font-size: 13px; line-height: 1.45; max-height: 560px; overflow: auto;
          border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 0; }
@@ -90,6 +94,14 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
     history = [{"role": t["role"], "content": t["content"]} for t in turns]
     answer = assistant.answer(cleaned, history)
+    if answer.error == NO_NOTES:  # an empty index: the reply says how to add notes
+        turns = [
+            *turns,
+            {"role": "user", "content": cleaned, "shown": cleaned},
+            {"role": "assistant", "content": answer.text, "shown": NO_NOTES_REPLY},
+        ]
+        yield [*pending, {"role": "assistant", "content": NO_NOTES_REPLY}], turns, skip, skip, "", ""
+        return
     if answer.error:  # e.g. the Chroma server went away: say so, and give the question back to retry
         yield shown, skip, skip, skip, f"⚠️ {md_escape(answer.error)}", question
         return
@@ -114,13 +126,14 @@ def show_context(ws: Workspace, ref: str | None) -> str:
     if not ref:
         return ""
     try:
-        source, start, end = parse_ref(ref)
-        docs = ws.assistant().store.documents(where={"source": source})
+        span = parse_ref(ref)
+        docs = ws.assistant().store.documents(where={"source": span.source})
+        lines = cited_lines(docs, span) if docs else []
     except (ValueError, StoreError) as exc:
         return f"<p>{html.escape(str(exc))}</p>"
     if not docs:
-        return f"<p>{html.escape(source)} is no longer in the index.</p>"
-    return lines_html(context_lines(docs, start, end), title=f"{ref} in context")
+        return f"<p>{html.escape(span.source)} is no longer in the index.</p>"
+    return lines_html(lines, title=f"{ref} in context")
 
 
 # ---------------------------------------------------------------- notes
@@ -134,10 +147,11 @@ def view_note(ws: Workspace, name: str | None) -> str:
     if not name:
         return "<p>Pick a note to read it with line numbers.</p>"
     try:
-        source, lines = ws.note_lines(name)
+        source, lines, pages = ws.note_lines(name)
     except (NotesError, OSError) as exc:
         return f"<p>{html.escape(str(exc))}</p>"
-    shown = [ContextLine(n, text, False) for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
+    shown = [ContextLine(n, text, False, page_label(pages, n) if pages else "")
+             for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
     more = f" (first {MAX_VIEW_LINES:,} of {len(lines):,} lines)" if len(lines) > MAX_VIEW_LINES else ""
     return lines_html(shown, title=f"{source}{more}")
 
@@ -464,7 +478,10 @@ def prepare(ws: Workspace) -> None:
         ws.assistant()
     except StoreError:
         print(f"No index yet: ingesting {ws.notes_dir} …", flush=True)
-        print(report_text(ws.ingest([ws.notes_dir])), flush=True)
+        report = ws.ingest([ws.notes_dir])
+        print(report_text(report), flush=True)
+        if not report.chunks:
+            print(f"No notes in {ws.notes_dir} yet: add some in the app's Notes tab.", flush=True)
     ws.assistant().retrieve("warm up", k=1)
 
 

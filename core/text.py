@@ -269,3 +269,17 @@ def find_quantities(text: str) -> list[Quantity]:
                 continue
         found.append(Quantity(m.group().strip(), m.start(), m.end(), dimension, low, high))
     return found
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_text(text: str) -> bool:
+    r"""False if ``text`` holds a lone surrogate: bytes that were not UTF-8 (decoded with
+    ``surrogateescape``, as Python does for argv and a UTF-8 locale's stdin) or a stray ``\ud800``
+    from JSON. Such a string can't be encoded, tokenized or sent back to a browser.
+
+    >>> is_text("café"), is_text("caf\udce9")
+    (True, False)
+    """
+    return SURROGATE.search(text) is None

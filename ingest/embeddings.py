@@ -53,19 +53,14 @@ class LazyEmbeddings(Embeddings):
                 self._model = SentenceTransformer(model_path(self.name), device="cpu")
             return self._model
 
-    def _encode(self, texts: list[str], batch_size: int | None = None) -> list[list[float]]:
+    def _encode(self, texts: list[str]) -> list[list[float]]:
         model = self.model
         # One encode at a time: the fast tokenizer and transformers' forward hooks are not thread-safe.
         with self._encode_lock:
             vectors = model.encode(
-                texts, batch_size=batch_size or self.batch_size, normalize_embeddings=True, show_progress_bar=False
+                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
             )
         return [vector.tolist() for vector in vectors]
-
-    def embed_each(self, texts: list[str]) -> list[list[float]]:
-        """Each text embedded on its own, unpadded: its vector is then a function of the text alone.
-        (In a batch, a text is padded to the batch's longest and its vector moves by ~1e-7.)"""
-        return self._encode(texts, batch_size=1)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._encode(texts)

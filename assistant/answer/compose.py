@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from langchain_core.documents import Document
 
-from core.spans import Citation
+from core.spans import Citation, on_pages
 from core.text import Segment, segments, terms
 
 ANSWER_CHARS = 300
@@ -39,13 +39,15 @@ class Scored:
         return int(self.doc.metadata["start_line"]) + self.segment.line
 
     def citation(self) -> Citation:
-        return Citation(
+        """The sentence's citation (by page and line on it in a PDF)."""
+        cited = Citation(
             source=str(self.doc.metadata["source"]),
             start_line=self.line,
             end_line=self.line + self.segment.last_line - self.segment.line,
             quote=self.segment.text,
             score=round(self.score, 4),
         )
+        return on_pages(cited, str(self.doc.metadata.get("pages", "")))
 
 
 def score_sentences(

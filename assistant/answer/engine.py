@@ -23,7 +23,7 @@ from assistant.answer.retrieval import NotesRetriever
 from assistant.answer.types import Answer, Passage
 from core.settings import BUNDLED_MODEL, Settings
 from core.spans import Citation
-from core.text import terms
+from core.text import is_text, terms
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import StoreError
 from ingest.generations import Generations, Stamp
@@ -33,6 +33,7 @@ MAX_QUESTION_CHARS = 2000
 SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NOT_COVERED = "Your notes don't cover this."
+NO_NOTES = "No notes ingested yet: add notes (the Notes tab of the app, or `study ingest FOLDER`), then ask again."
 ENGLISH_LETTER = re.compile(r"[A-Za-z]")
 KEYWORDS_ONLY = "matched by keywords only: the embedding model reads English"
 # Keyword-only answers: the share of the question's weighted terms the best sentence must hold.
@@ -48,6 +49,11 @@ def clean_question(question: str) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"The question is {len(question):,} characters long; ask it in at most {MAX_QUESTION_CHARS:,}."
+        )
+    if not is_text(question):
+        raise QuestionError(
+            "The question holds something that is not text (bytes that are not UTF-8, or a lone surrogate); "
+            "please type it again."
         )
     cleaned = " ".join(CONTROL.sub(" ", question).split())
     if not cleaned:
@@ -105,7 +111,8 @@ class Assistant:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            vectors = self.embeddings.embed_each(missing)
+            # One text per call: in a batch a text is padded to the longest, which moves its vector (~1e-7).
+            vectors = [self.embeddings.embed_documents([text])[0] for text in missing]
             with self._lock:
                 self._vectors.update(zip(missing, vectors, strict=True))
                 while len(self._vectors) > 50_000:
@@ -139,6 +146,8 @@ class Assistant:
         try:
             retriever = self.current()
             keywords = retriever.keyword_index()
+            if not keywords.docs:  # an empty index: nothing to search
+                return Answer(question=question, text=NO_NOTES, grounded=False, error=NO_NOTES)
             resolved = resolve(asked, history, keywords.topics.__contains__)
             keywords_only = self.keywords_only(resolved)
             vector, docs = self._search(retriever, resolved, self.settings.retrieval.top_k, keywords_only)
@@ -202,6 +211,7 @@ def _passage(doc: Document) -> Passage:
         section=str(meta.get("section", "")),
         text=doc.page_content,
         score=round(float(meta.get("score", 0.0)), 4),
+        pages=str(meta.get("pages", "")),
     )
 
 

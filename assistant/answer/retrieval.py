@@ -35,7 +35,8 @@ class KeywordIndex:
         self.docs = docs
         corpus = [terms(embedding_text(d)) or ["_"] for d in docs]
         self.bm25 = bm25s.BM25()
-        self.bm25.index(corpus, show_progress=False)
+        if corpus:  # bm25s fails on an empty corpus; search() answers nothing without docs
+            self.bm25.index(corpus, show_progress=False)
         df = Counter(t for tokens in corpus for t in set(tokens))
         n = max(len(docs), 1)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}

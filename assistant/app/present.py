@@ -176,6 +176,7 @@ def lines_html(lines: Sequence[ContextLine], title: str = "") -> str:
             attrs = ' class="cited"' + ("" if anchored else ' id="first-cited"')
             anchored = True
         text = html.escape(line.text) or "&nbsp;"
-        rows.append(f'<div{attrs}><span class="ln">{line.number}</span><span class="tx">{text}</span></div>')
+        number = html.escape(line.label) or line.number
+        rows.append(f'<div{attrs}><span class="ln">{number}</span><span class="tx">{text}</span></div>')
     head = f'<div class="ctx-title">{html.escape(title)}</div>' if title else ""
     return f'{head}<div class="lines">{"".join(rows)}</div>'

@@ -26,7 +26,7 @@ from ingest import IngestReport, StoreError, ingest_paths, open_store
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import NotesError
 from ingest.folders import folder_label
-from ingest.loaders import NotesLoader, source_name
+from ingest.loaders import NotesLoader, page_starts, source_name
 from ingest.walk import note_path
 
 
@@ -112,11 +112,13 @@ class Workspace:
                                   counts.get(source, 0)))
         return files
 
-    def note_lines(self, name: str) -> tuple[str, list[str]]:
-        """(citation name, lines) of the note ``name``, numbered as citations number them; a NotesError
-        if it is not a note ingest would read (inside the notes folder, not hidden, not a link)."""
+    def note_lines(self, name: str) -> tuple[str, list[str], dict[int, int]]:
+        """(citation name, lines, pages) of the note ``name``: its lines as citations number them and,
+        for a PDF, where each page begins among them (page -> line; empty for text). A NotesError if
+        it is not a note ingest would read (inside the notes folder, not hidden, not a link)."""
         path, why = note_path(self.notes_dir, name)
         if path is None:
             raise NotesError(f"{name} {why}")
-        lines = NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()[0]
-        return source_name(path, self.notes_dir, self.label), lines
+        lines, pages = NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()
+        starts = page_starts(pages) if path.suffix.lower() == ".pdf" else {}
+        return source_name(path, self.notes_dir, self.label), lines, starts
