@@ -13,10 +13,8 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
@@ -26,7 +24,7 @@ from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.pipeline import ingest_paths
 from ingest.store import open_store
-from tests.support import free_port
+from tests.support import api_ask, free_port
 
 NOTE = "SQS\n\nThe default visibility timeout of an SQS queue is 30 seconds.\nSQS is pull based.\n"
 EXAM = "Which service is pull based?\nA) SQS\nB) SNS\n"
@@ -184,23 +182,6 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
         app.close()
 
 
-def api_ask(port: int, body: bytes) -> list[tuple[str, Any]]:
-    """POST a raw JSON body to the app's ``ask`` endpoint; the (event, data) pairs of its stream."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/gradio_api/call/ask", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        event_id = json.loads(response.read())["event_id"]
-    events: list[tuple[str, Any]] = []
-    event = ""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/gradio_api/call/ask/{event_id}", timeout=120) as stream:
-        for raw in stream:
-            line = raw.decode().rstrip("\n")
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                data = line.split(":", 1)[1].strip()
-                events.append((event, json.loads(data) if data and data != "null" else None))
-    return events
 
 
 @pytest.mark.slow

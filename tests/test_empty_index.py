@@ -25,7 +25,7 @@ from assistant.quiz.items import QuizError
 from core.settings import PROJECT_ROOT, Settings
 from ingest.pipeline import ingest_paths
 from ingest.store import open_store
-from tests.support import free_port
+from tests.support import api_ask, free_port
 
 NOTE = "SQS\n\nThe default visibility timeout of an SQS queue is 30 seconds.\n"
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
@@ -137,24 +137,6 @@ def wait_for_page(port: int, server: subprocess.Popen[bytes], log: Path, seconds
     raise AssertionError("the app did not answer on its port")
 
 
-def api_ask(port: int, question: str) -> list[tuple[str, Any]]:
-    """Ask through the app's HTTP API; the (event, data) pairs of its answer stream."""
-    body = json.dumps({"data": [question, []]}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/gradio_api/call/ask", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        event_id = json.loads(response.read())["event_id"]
-    events: list[tuple[str, Any]] = []
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/gradio_api/call/ask/{event_id}", timeout=120) as stream:
-        event = ""
-        for raw in stream:
-            line = raw.decode().rstrip("\n")
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                data = line.split(":", 1)[1].strip()
-                events.append((event, json.loads(data) if data and data != "null" else None))
-    return events
 
 
 @pytest.mark.slow
@@ -170,7 +152,7 @@ def test_app_starts_on_an_empty_notes_folder_and_says_how_to_add_notes(tmp_path:
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for_page(port, server, log)
-        events = api_ask(port, "What is the default visibility timeout of SQS?")
+        events = api_ask(port, json.dumps({"data": ["What is the default visibility timeout of SQS?", []]}).encode())
         assert [e for e, _ in events if e == "error"] == [], events
         final = [data for event, data in events if event == "complete"][-1]
         assert "No notes ingested yet" in json.dumps(final[0][-1]["content"])

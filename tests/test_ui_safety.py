@@ -25,6 +25,7 @@ from core.spans import Citation, Quote
 from ingest.embeddings import LazyEmbeddings
 from ingest.pipeline import FileProblem, IngestReport
 from tests.conftest import free_port, needs_chromium
+from tests.support import chat_ask
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 WAIT_MS = 180_000
@@ -186,17 +187,6 @@ def no_note_urls(page: Page, port: int, where: str) -> None:
     assert Counter.hits == [], f"{where}: the browser fetched {Counter.hits}"
 
 
-def ask(page: Page, question: str) -> str:
-    replies = page.locator("#chatbot .message-row.bot-row")
-    before = replies.count()
-    page.fill("#question textarea", question)
-    page.click("#ask")
-    page.wait_for_function(
-        """n => { const bots = document.querySelectorAll('#chatbot .message-row.bot-row');
-                  return bots.length > n && /Sources:|Closest notes/.test(bots[bots.length - 1].innerText); }""",
-        arg=before,
-    )
-    return replies.nth(replies.count() - 1).inner_text()
 
 
 def make_quiz(page: Page, kind: str, count: int) -> int:
@@ -235,11 +225,11 @@ def test_no_tab_fetches_or_links_a_url_from_the_notes(app: str, counter: int, br
         page.wait_for_selector("#question textarea")
         at = f"127.0.0.1:{counter}"
 
-        reply = ask(page, "What is a widget?")
+        reply = chat_ask(page, "What is a widget?")
         page.wait_for_selector("#context .cited")
         shown = page.inner_text("#chatbot") + page.inner_text("#sources")
         assert at in shown, shown  # the note's markup is on the page, as text
-        reply = ask(page, "How long does a zorblat checkpoint take?")
+        reply = chat_ask(page, "How long does a zorblat checkpoint take?")
         assert "17 minutes" in reply
         assert re.search(rf"Sources: \[1\] notes/{re.escape(LINK_NAME)}:\d+", reply), reply
         no_note_urls(page, counter, "chat")
