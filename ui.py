@@ -1,8 +1,11 @@
 """The study app (Gradio): Chat, Quiz, Review and Notes tabs over one assistant per process.
 
 ``study serve [--port 7860] [--data-dir DIR] [--notes-dir DIR] [--chroma-url URL]`` (or ``python ui.py``
-with the same options) serves it on 127.0.0.1 only (no share link). A missing index is built from the
+with the same options) serves it on 127.0.0.1 (no share link). ``--host 0.0.0.0 --users FILE`` serves a
+class: everyone logs in, and each learner has their own review cards. A missing index is built from the
 notes folder before serving.
+
+Everything shown from the notes (text, file names) goes through ``assistant.app.present``'s escaping.
 """
 
 from __future__ import annotations
@@ -20,14 +23,17 @@ import click
 import gradio as gr
 
 from assistant import QuestionError
-from assistant.answer.engine import clean_question
-from assistant.app.context import ContextLine, context_lines
+from assistant.answer.engine import NO_NOTES, clean_question
+from assistant.app.context import ContextLine, cited_lines, page_label
+from assistant.app.logins import LoginError, is_loopback, load_logins
 from assistant.app.present import (
     answer_markdown,
     chip_choices,
     lines_html,
+    md_escape,
     option_letters,
     quotes_html,
+    report_markdown,
     report_text,
     result_markdown,
     score_markdown,
@@ -41,7 +47,8 @@ from assistant.quiz.export import export_apkg, export_csv
 from assistant.quiz.generate import generate_quiz
 from assistant.quiz.grading import grade, grade_quiz
 from assistant.quiz.items import KIND_CHOICES, QuizError, QuizItem
-from core.cli import exit_code, fail, run, settings_from, store_options
+from assistant.review.store import ReviewStore
+from core.cli import Port, exit_code, fail, run, settings_from, store_options
 from core.spans import parse_ref
 from ingest import StoreError
 from ingest.errors import NotesError
@@ -51,6 +58,10 @@ MAX_VIEW_LINES = 5000  # a note longer than this is shown in part
 STREAM_PAUSE = 0.03  # seconds between streamed pieces of an answer
 WARMING = "⏳ Warming up the models… questions are answered as soon as they are ready."
 UPLOAD_TYPES = [".txt", ".md", ".pdf"]
+NO_NOTES_REPLY = (
+    "**No notes ingested yet.** Add your .txt, .md or .pdf notes in the **Notes** tab (or put them in the "
+    "notes folder and press *Re-ingest all* there), then ask again."
+)
 CSS = """
 .lines { font-family: ui-monospace, monospace; font-size: 13px; line-height: 1.45; max-height: 560px; overflow: auto;
          border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 0; }
@@ -76,7 +87,7 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     try:
         cleaned = clean_question(question)
     except QuestionError as exc:
-        yield skip, skip, skip, skip, f"⚠️ {exc}", skip
+        yield skip, skip, skip, skip, f"⚠️ {md_escape(str(exc))}", skip
         return
     if not ws.ready.is_set():
         yield skip, skip, skip, skip, WARMING, skip
@@ -84,24 +95,32 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     try:
         assistant = ws.assistant()
     except StoreError as exc:
-        yield skip, skip, skip, skip, f"⚠️ {exc}", skip
+        yield skip, skip, skip, skip, f"⚠️ {md_escape(str(exc))}", skip
         return
     shown = [{"role": t["role"], "content": t["shown"]} for t in turns]
-    pending = [*shown, {"role": "user", "content": cleaned}]
+    pending = [*shown, {"role": "user", "content": md_escape(cleaned)}]
     yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
     history = [{"role": t["role"], "content": t["content"]} for t in turns]
     answer = assistant.answer(cleaned, history)
+    if answer.error == NO_NOTES:  # an empty index: the reply says how to add notes
+        turns = [
+            *turns,
+            {"role": "user", "content": cleaned, "shown": cleaned},
+            {"role": "assistant", "content": answer.text, "shown": NO_NOTES_REPLY},
+        ]
+        yield [*pending, {"role": "assistant", "content": NO_NOTES_REPLY}], turns, skip, skip, "", ""
+        return
     if answer.error:  # e.g. the Chroma server went away: say so, and give the question back to retry
-        yield shown, skip, skip, skip, f"⚠️ {answer.error}", question
+        yield shown, skip, skip, skip, f"⚠️ {md_escape(answer.error)}", question
         return
     if answer.grounded:
         for part in streamed(answer.text):
-            yield [*pending, {"role": "assistant", "content": part}], skip, skip, skip, "", ""
+            yield [*pending, {"role": "assistant", "content": md_escape(part)}], skip, skip, skip, "", ""
             time.sleep(STREAM_PAUSE)
     reply = answer_markdown(answer)
     turns = [
         *turns,
-        {"role": "user", "content": cleaned, "shown": cleaned},
+        {"role": "user", "content": cleaned, "shown": md_escape(cleaned)},
         {"role": "assistant", "content": answer.text, "shown": reply},
     ]
     choices = chip_choices(answer)
@@ -115,13 +134,14 @@ def show_context(ws: Workspace, ref: str | None) -> str:
     if not ref:
         return ""
     try:
-        source, start, end = parse_ref(ref)
-        docs = ws.assistant().store.documents(where={"source": source})
+        span = parse_ref(ref)
+        docs = ws.assistant().store.documents(where={"source": span.source})
+        lines = cited_lines(docs, span) if docs else []
     except (ValueError, StoreError) as exc:
-        return f"<p>{exc}</p>"
+        return f"<p>{html.escape(str(exc))}</p>"
     if not docs:
-        return f"<p>{source} is no longer in the index.</p>"
-    return lines_html(context_lines(docs, start, end), title=f"{ref} in context")
+        return f"<p>{html.escape(span.source)} is no longer in the index.</p>"
+    return lines_html(lines, title=f"{ref} in context")
 
 
 # ---------------------------------------------------------------- notes
@@ -135,10 +155,11 @@ def view_note(ws: Workspace, name: str | None) -> str:
     if not name:
         return "<p>Pick a note to read it with line numbers.</p>"
     try:
-        source, lines = ws.note_lines(name)
+        source, lines, pages = ws.note_lines(name)
     except (NotesError, OSError) as exc:
         return f"<p>{html.escape(str(exc))}</p>"
-    shown = [ContextLine(n, text, False) for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
+    shown = [ContextLine(n, text, False, page_label(pages, n) if pages else "")
+             for n, text in enumerate(lines[:MAX_VIEW_LINES], 1)]
     more = f" (first {MAX_VIEW_LINES:,} of {len(lines):,} lines)" if len(lines) > MAX_VIEW_LINES else ""
     return lines_html(shown, title=f"{source}{more}")
 
@@ -161,18 +182,18 @@ def add_notes(ws: Workspace, files: list[str] | None, replace: bool, shown: str 
         try:
             note = save_upload(Path(file), Path(file).name, ws.notes_dir, replace=replace, max_bytes=ws.max_bytes)
         except (UploadError, OSError) as exc:
-            lines.append(f"⚠️ {exc}")
+            lines.append(f"⚠️ {md_escape(str(exc))}")
             continue
         saved.append(note)
-        renamed = f" (renamed from '{note.original_name}')" if note.renamed else ""
-        lines.append(f"✓ {'Replaced' if note.replaced else 'Added'} **{note.name}**{renamed}.")
+        renamed = f" (renamed from '{md_escape(note.original_name)}')" if note.renamed else ""
+        lines.append(f"✓ {'Replaced' if note.replaced else 'Added'} **{md_escape(note.name)}**{renamed}.")
     if saved:
         progress(0.05, desc=f"Ingesting {len(saved)} note(s)")
         try:
             report = ws.ingest([note.path for note in saved])
-            lines.append(f"Indexed: {report_text(report)} Ask about it in the Chat tab.")
+            lines.append(f"Indexed: {report_markdown(report)}\n\nAsk about it in the Chat tab.")
         except (NotesError, StoreError) as exc:
-            lines.append(f"⚠️ Saved, but not indexed: {exc}")
+            lines.append(f"⚠️ Saved, but not indexed: {md_escape(str(exc))}")
     selected = saved[-1].path.relative_to(ws.notes_dir).as_posix() if saved else shown
     return (*notes_outputs(ws, selected, "\n\n".join(lines)), None)
 
@@ -180,9 +201,9 @@ def add_notes(ws: Workspace, files: list[str] | None, replace: bool, shown: str 
 def reingest_all(ws: Workspace, selected: str | None, progress: gr.Progress) -> tuple[Any, ...]:
     progress(0.0, desc="Re-ingesting the notes folder")
     try:
-        status = f"✓ Re-ingested {ws.notes_dir.name}/: {report_text(ws.ingest([ws.notes_dir]))}"
+        status = f"✓ Re-ingested {md_escape(ws.notes_dir.name)}/: {report_markdown(ws.ingest([ws.notes_dir]))}"
     except (NotesError, StoreError) as exc:
-        status = f"⚠️ {exc}"
+        status = f"⚠️ {md_escape(str(exc))}"
     return notes_outputs(ws, selected, status)
 
 
@@ -203,7 +224,7 @@ def item_updates(item: QuizItem | None, number: int) -> list[Any]:
     has_options = item.kind != "cloze"
     return [
         gr.Group(visible=True),
-        f"**{number}.** {item.question}",
+        f"**{number}.** {md_escape(item.question)}",
         gr.Radio(choices=option_letters(item.options), value=None, visible=has_options, interactive=True),
         gr.Textbox(value="", visible=not has_options, interactive=True),
         "",
@@ -218,7 +239,8 @@ def make_quiz(ws: Workspace, topic: str | None, kind: str, count: float) -> list
                               seed=random.randrange(1 << 30), embeddings=assistant.embeddings)
     except (QuizError, StoreError) as exc:
         empty = [u for _ in range(MAX_QUIZ) for u in item_updates(None, 0)]
-        return [{}, f"⚠️ {exc}", "", gr.DownloadButton(visible=False), gr.DownloadButton(visible=False), *empty]
+        return [{}, f"⚠️ {md_escape(str(exc))}", "", gr.DownloadButton(visible=False), gr.DownloadButton(visible=False),
+                *empty]
     folder = Path(tempfile.mkdtemp(prefix="quiz-"))
     apkg, csv = export_apkg(items, folder / "quiz.apkg"), export_csv(items, folder / "quiz.csv")
     short = f" (only {len(items)} could be made)" if len(items) < int(count) else ""
@@ -230,8 +252,9 @@ def make_quiz(ws: Workspace, topic: str | None, kind: str, count: float) -> list
     ]
 
 
-def check_quiz(ws: Workspace, state: dict[str, Any], *answers: Any) -> list[Any]:
-    """Outputs: quiz state, score, then each slot's feedback. ``answers`` are the radios then the blanks."""
+def check_quiz(reviews: ReviewStore, state: dict[str, Any], *answers: Any) -> list[Any]:
+    """Outputs: quiz state, score, then each slot's feedback. ``answers`` are the radios then the blanks;
+    wrong answers become cards in ``reviews`` (the learner's own)."""
     if not state.get("items"):
         return [gr.skip(), "⚠️ Make a quiz first.", *[gr.skip()] * MAX_QUIZ]
     items = [QuizItem.from_dict(d) for d in state["items"]]
@@ -241,7 +264,7 @@ def check_quiz(ws: Workspace, state: dict[str, Any], *answers: Any) -> list[Any]
     added = 0
     if not state.get("checked"):  # a quiz counts towards review once, however often it is checked
         added = sum(
-            ws.reviews.record_quiz_answer(item, r.correct) and not r.correct
+            reviews.record_quiz_answer(item, r.correct) and not r.correct
             for item, r in zip(items, score.results, strict=True)
         )
     feedback = [result_markdown(r) for r in score.results]
@@ -249,29 +272,34 @@ def check_quiz(ws: Workspace, state: dict[str, Any], *answers: Any) -> list[Any]
     return [state, score_markdown(score, added), *feedback, *[""] * (MAX_QUIZ - len(feedback))]
 
 
-def next_card(ws: Workspace) -> list[Any]:
+def next_card(reviews: ReviewStore) -> list[Any]:
     """Outputs: review state, count line, question, options, blank, feedback."""
-    due = ws.reviews.due()
+    due = reviews.due()
     if not due:
-        upcoming = ws.reviews.next_due()
+        upcoming = reviews.next_due()
         when = f" The next is due {upcoming:%Y-%m-%d %H:%M} UTC." if upcoming else ""
-        line = f"No review cards are due ({ws.reviews.count()} in all).{when} Wrong quiz answers become cards."
+        line = f"No review cards are due ({reviews.count()} in all).{when} Wrong quiz answers become cards."
         return [None, line, "", gr.Radio(visible=False), gr.Textbox(visible=False), ""]
     item = due[0].item
     return [
-        item.to_dict(), f"{len(due)} card(s) due.", f"**{item.question}**",
+        item.to_dict(), f"{len(due)} card(s) due.", f"**{md_escape(item.question)}**",
         gr.Radio(choices=option_letters(item.options), value=None, visible=item.kind != "cloze"),
         gr.Textbox(value="", visible=item.kind == "cloze"), "",
     ]
 
 
-def check_card(ws: Workspace, state: dict[str, Any] | None, choice: str | None, blank: str) -> str:
+def check_card(reviews: ReviewStore, state: dict[str, Any] | None, choice: str | None, blank: str) -> str:
     if not state:
         return "⚠️ No card to check: press Show due cards."
     item = QuizItem.from_dict(state)
     result = grade(item, str((blank if item.kind == "cloze" else choice) or ""))
-    card = ws.reviews.review(item.id, result.correct)
+    card = reviews.review(item.id, result.correct)
     return f"{result_markdown(result)}\n\nNext review: {card.due:%Y-%m-%d %H:%M} UTC."
+
+
+def reviews_of(ws: Workspace, request: gr.Request | None) -> ReviewStore:
+    """The review cards of whoever sent ``request``: their own when they logged in."""
+    return ws.reviews_for(getattr(request, "username", None))
 
 
 # ---------------------------------------------------------------- the page
@@ -363,8 +391,10 @@ def quiz_tab(ws: Workspace) -> gr.Dropdown:
         csv = gr.DownloadButton("Download CSV", visible=False, elem_id="export-csv")
     make.click(lambda t, k, n: make_quiz(ws, t, k, n), [topic, kind, count],
                [quiz_state, quiz_status, score, apkg, csv, *slots], api_name="quiz", concurrency_limit=2)
-    check.click(lambda s, *a: check_quiz(ws, s, *a), [quiz_state, *radios, *blanks],
-                [quiz_state, score, *feedbacks], api_name="check_quiz")
+    def on_check(request: gr.Request, state: dict[str, Any], *answers: Any) -> list[Any]:  # Gradio fills request
+        return check_quiz(reviews_of(ws, request), state, *answers)
+
+    check.click(on_check, [quiz_state, *radios, *blanks], [quiz_state, score, *feedbacks], api_name="check_quiz")
     return topic
 
 
@@ -374,16 +404,22 @@ def review_tab(ws: Workspace, tab: gr.Tab) -> None:
     due_line = gr.Markdown(elem_id="review-due")
     card_text = gr.Markdown(elem_id="review-question")
     card_choice = gr.Radio(choices=[], show_label=False, visible=False, elem_id="review-options")
-    card_blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False)
+    card_blank = gr.Textbox(show_label=False, placeholder="the missing words", visible=False, elem_id="review-blank")
     with gr.Row():
         check_one = gr.Button("Check", variant="primary", elem_id="review-check")
         show_due = gr.Button("Next due card", elem_id="review-next")
     card_feedback = gr.Markdown(elem_id="review-feedback")
     card_outputs = [card_state, due_line, card_text, card_choice, card_blank, card_feedback]
+
+    def on_next(request: gr.Request) -> list[Any]:
+        return next_card(reviews_of(ws, request))
+
+    def on_check(request: gr.Request, state: dict[str, Any] | None, choice: str | None, blank: str) -> str:
+        return check_card(reviews_of(ws, request), state, choice, blank)
+
     for trigger in (show_due.click, tab.select):
-        trigger(lambda: next_card(ws), None, card_outputs, api_visibility="private")
-    check_one.click(lambda s, c, b: check_card(ws, s, c, b), [card_state, card_choice, card_blank],
-                    card_feedback, api_visibility="private")
+        trigger(on_next, None, card_outputs, api_visibility="private")
+    check_one.click(on_check, [card_state, card_choice, card_blank], card_feedback, api_visibility="private")
 
 
 def notes_tab(ws: Workspace, tab: gr.Tab) -> None:
@@ -424,10 +460,10 @@ def notes_tab(ws: Workspace, tab: gr.Tab) -> None:
 
 def build_app(ws: Workspace) -> gr.Blocks:
     """The Blocks app over ``ws``; launch it with ``serve`` (or ``app.launch``)."""
-    with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400)) as app:
+    with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400), analytics_enabled=False) as app:
         gr.Markdown(
-            f"# Study assistant\nAnswers come only from your notes in **{ws.notes_dir.name}/**, each quoting "
-            "the lines it rests on. Nothing leaves this computer."
+            f"# Study assistant\nAnswers come only from your notes in **{md_escape(ws.notes_dir.name)}/**, each "
+            "quoting the lines it rests on. Nothing leaves this computer."
         )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -443,12 +479,17 @@ def build_app(ws: Workspace) -> gr.Blocks:
     return app
 
 
-def serve(ws: Workspace, port: int, block: bool = True) -> gr.Blocks:
-    """Launch on 127.0.0.1:``port``, never shared; uploads capped at the notes size limit."""
+def serve(ws: Workspace, port: int, block: bool = True, host: str = "127.0.0.1",
+          logins: dict[str, str] | None = None) -> gr.Blocks:
+    """Launch on ``host``:``port``, never shared; uploads capped at the notes size limit. With ``logins``
+    ({name: password}) every page and API call needs a login; an address other than loopback needs them."""
+    if not logins and not is_loopback(host):
+        raise ValueError(f"serving on {host} needs logins")
     app = build_app(ws)
     app.queue(default_concurrency_limit=4)
     app.launch(
-        server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=not block,
+        server_name=host, server_port=port, share=False, prevent_thread_lock=not block,
+        auth=list(logins.items()) if logins else None, auth_message="Log in with the name and password you were given.",
         max_file_size=f"{int(ws.settings.index.max_file_mb)}mb", css=CSS, theme=gr.themes.Soft(), quiet=True,
     )
     return app
@@ -461,7 +502,10 @@ def prepare(ws: Workspace) -> None:
         ws.assistant()
     except StoreError:
         print(f"No index yet: ingesting {ws.notes_dir} …", flush=True)
-        print(report_text(ws.ingest([ws.notes_dir])), flush=True)
+        report = ws.ingest([ws.notes_dir])
+        print(report_text(report), flush=True)
+        if not report.chunks:
+            print(f"No notes in {ws.notes_dir} yet: add some in the app's Notes tab.", flush=True)
     ws.assistant()  # a StoreError here (the ingest made no usable index) stops serve_command
     ws.start_warm_up()
 
@@ -471,23 +515,42 @@ Examples:
   study serve                                   # corpus/ on http://127.0.0.1:7860
   study serve --notes-dir ~/notes --port 8000   # your own notes folder
   study serve --chroma-url http://127.0.0.1:8000
+  study serve --host 0.0.0.0 --users class.txt  # a class: lines name:password, each learner logs in
 """
 
 
-@click.command("serve", epilog=SERVE_EXAMPLES, short_help="Serve the app on 127.0.0.1.")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: $STUDY_APP__PORT or 7860).")
+@click.command("serve", epilog=SERVE_EXAMPLES, short_help="Serve the app (on 127.0.0.1, or to a class).")
+@click.option("--port", type=Port(), help="Port (default: $STUDY_APP__PORT or 7860).")
+@click.option("--host", help="Address to listen on (default: $STUDY_APP__HOST or 127.0.0.1); anything but "
+                             "loopback, e.g. 0.0.0.0, needs logins (--users or $STUDY_APP__USERS).")
+@click.option("--users", "users_file", type=click.Path(path_type=Path),
+              help="Logins file, one name:password a line (default: $STUDY_APP__USERS_FILE): everyone logs in, "
+                   "and each learner has their own review cards.")
 @click.option("--notes-dir", type=click.Path(path_type=Path),
               help="Notes folder (default: $STUDY_NOTES_DIR or corpus/).")
 @store_options
 @exit_code
-def serve_command(port: int | None, notes_dir: Path | None, data_dir: Path | None, chroma_url: str | None) -> int:
-    """Serve the study app (Chat, Quiz, Review, Notes) on http://127.0.0.1:PORT only.
+def serve_command(port: int | None, host: str | None, users_file: Path | None, notes_dir: Path | None,
+                  data_dir: Path | None, chroma_url: str | None) -> int:
+    """Serve the study app (Chat, Quiz, Review, Notes) on http://127.0.0.1:PORT.
 
-    A missing index is built from the notes folder before serving.
+    To serve a class, listen on another address (--host 0.0.0.0) with logins (--users FILE): the notes
+    and the index are shared, each learner's review cards are their own. Without logins only loopback
+    addresses are allowed. A missing index is built from the notes folder before serving.
     """
     settings = settings_from(data_dir=data_dir, notes_dir=notes_dir, chroma_url=chroma_url)
-    if port is not None:
-        settings.app.port = port
+    for field, value in (("port", port), ("host", host), ("users_file", users_file)):
+        if value is not None:
+            setattr(settings.app, field, value)
+    host, port = settings.app.host, settings.app.port
+    try:
+        logins = load_logins(settings.app)
+    except LoginError as exc:
+        return fail(str(exc))
+    if not logins and not is_loopback(host):
+        return fail(f"refusing to serve on {host} without logins: anyone who reaches it could read and change "
+                    "your notes. Give --users FILE (one name:password a line) or STUDY_APP__USERS, or serve "
+                    "on 127.0.0.1.")
     if not settings.notes_dir.is_dir():
         return fail(f"the notes folder {settings.notes_dir} does not exist")
     try:
@@ -495,8 +558,12 @@ def serve_command(port: int | None, notes_dir: Path | None, data_dir: Path | Non
         prepare(ws)
     except (StoreError, NotesError) as exc:
         return fail(str(exc))
-    click.echo(f"Serving the study app on http://127.0.0.1:{settings.app.port}")
-    serve(ws, settings.app.port)
+    who = f" ({len(logins)} logins; each learner has their own review cards)" if logins else ""
+    click.echo(f"Serving the study app on http://{f'[{host}]' if ':' in host else host}:{port}{who}")
+    try:
+        serve(ws, port, host=host, logins=logins)
+    except OSError as exc:
+        return fail(f"can't serve on {host}:{port}: {exc}")
     return 0
 
 

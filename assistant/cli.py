@@ -15,6 +15,7 @@ from assistant.quiz.items import KIND_CHOICES, QuizItem
 from core.cli import exit_code, fail, json_option, settings_from, store_options
 from core.settings import Settings
 from core.spans import Citation
+from core.text import is_text
 
 if TYPE_CHECKING:
     from assistant.answer.engine import Assistant
@@ -49,6 +50,35 @@ Examples:
 """
 
 
+class InputError(ValueError):
+    """A question file or standard input that can't be read as text."""
+
+
+def read_input(file: Path | None) -> str:
+    """The text of ``file`` (standard input without one); an InputError saying why it can't be read."""
+    name = str(file) if file else "standard input"
+    try:
+        text = _decode(file.read_bytes(), name) if file else sys.stdin.read()
+    except FileNotFoundError:
+        raise InputError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{file} is a folder, not a file") from None
+    except UnicodeDecodeError as exc:  # standard input in a strict locale
+        raise InputError(f"{name} is not valid UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+    if not is_text(text):  # standard input decoded with surrogateescape (a UTF-8 locale)
+        raise InputError(f"{name} is not valid UTF-8")
+    return text
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name} is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
+
+
 def _assistant(settings: Settings) -> Assistant:
     from assistant.answer.engine import Assistant
 
@@ -60,7 +90,7 @@ def _assistant(settings: Settings) -> Assistant:
 
 def render(answer: Answer) -> str:
     """The answer as text: the short answer, then each citation with its quoted lines."""
-    out = [answer.text, ""]
+    out = [answer.text, *([f"({answer.note})"] if answer.note else []), ""]
     for number, citation in enumerate(answer.citations, 1):
         out += _quote(f"[{number}]", citation)
     if answer.closest:
@@ -85,13 +115,15 @@ def ask_command(question: str, as_json: bool, data_dir: Path | None, chroma_url:
     from assistant.answer.engine import QuestionError, clean_question
     from ingest.errors import StoreError
 
-    text = sys.stdin.read() if question == "-" else question
     try:
+        text = read_input(None) if question == "-" else question
         clean_question(text)
         assistant = _assistant(settings_from(data_dir=data_dir, chroma_url=chroma_url))
-    except (QuestionError, StoreError) as exc:
+    except (InputError, QuestionError, StoreError) as exc:
         return fail(str(exc))
     answer = assistant.answer(text)
+    if answer.error:  # no notes ingested yet, or the Chroma server went away
+        return fail(answer.error)
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
     return 0
 
@@ -235,17 +267,19 @@ def review_command(list_only: bool, data_dir: Path | None, chroma_url: str | Non
 @exit_code
 def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chroma_url: str | None) -> int:
     """Which option(s) of a multiple-choice question (in FILE, or on standard input) do the notes support?"""
+    from assistant.answer.engine import NO_NOTES
     from assistant.exam.solve import ExamError, parse_exam_question, solve
     from ingest.errors import StoreError
 
-    text = file.read_text(encoding="utf-8") if file else sys.stdin.read()
     try:
-        question = parse_exam_question(text)
+        question = parse_exam_question(read_input(file))
         assistant = _assistant(settings_from(data_dir=data_dir, chroma_url=chroma_url))
-    except (ExamError, StoreError, OSError) as exc:
+    except (InputError, ExamError, StoreError, OSError) as exc:
         return fail(str(exc))
     rerank: Callable[[str, list[str]], list[float]] | None = assistant.reranker.scores if assistant.reranker else None
     try:
+        if not assistant.chunks():
+            return fail(NO_NOTES)
         answer = solve(question, assistant.retrieve, rerank)
     except StoreError as exc:
         return fail(str(exc))

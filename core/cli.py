@@ -32,14 +32,40 @@ chroma_url_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 
 
+class Port(click.ParamType):
+    """A TCP port number, 1 to 65535."""
+
+    name = "port"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            port = int(value)
+        except (TypeError, ValueError):
+            port = 0
+        if not 1 <= port <= 65535:
+            self.fail(f"{value} is not a port number (1-65535)", param, ctx)
+        return port
+
+
 def store_options(command: F) -> F:
     """``--data-dir`` and ``--chroma-url``, the options of every command that opens the index."""
     return data_dir_option(chroma_url_option(command))
 
 
+class SettingError(ValueError):
+    """A setting that names something unusable (a data dir that is a file)."""
+
+
 def settings_from(**overrides: Any) -> Settings:
-    """Settings from the environment, with the command line's options (those given) over them."""
-    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    """Settings from the environment, with the command line's options (those given) over them; a
+    SettingError if the data dir is a file (or lies inside one)."""
+    settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
+    data_dir = settings.data_dir.expanduser()
+    existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == data_dir else f"is inside the file {existing}"
+        raise SettingError(f"the data dir {data_dir} {where}: give --data-dir (or STUDY_DATA_DIR) a folder")
+    return settings
 
 
 def fail(message: str, code: int = 2) -> int:
@@ -48,15 +74,27 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+def setting_errors(exc: ValidationError) -> str:
+    """What is wrong with the settings, field by field, without the values given (one may be a password)."""
+    return "; ".join(
+        f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}" for error in exc.errors(include_input=False)
+    )
+
+
 def exit_code(command: Callable[..., int]) -> Callable[..., None]:
-    """Make a command's returned int its exit status; a bad setting exits 2, Ctrl-C 130."""
+    """Make a command's returned int its exit status; a bad setting exits 2, Ctrl-C 130, and a file
+    that can't be read or written (an OSError no command expected) 2 with the system's message."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             code = command(*args, **kwargs)
         except ValidationError as exc:
-            code = fail(f"bad setting: {exc}")
+            code = fail(f"bad setting: {setting_errors(exc)}")
+        except SettingError as exc:
+            code = fail(str(exc))
+        except OSError as exc:  # the last resort: permissions, a full disk, a path through a file
+            code = fail(str(exc))
         except KeyboardInterrupt:
             code = 130
         click.get_current_context().exit(code)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,18 @@ class AppSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    port: int = Field(7860, ge=1, le=65535, description="Port the app serves on, on 127.0.0.1.")
+    port: int = Field(7860, ge=1, le=65535, description="Port the app serves on.")
+    host: str = Field(
+        "127.0.0.1",
+        description="Address the app listens on. Anything but loopback (127.0.0.1, ::1, localhost), e.g. 0.0.0.0 "
+        "to serve a class, is refused unless a login is configured (users_file or users).",
+    )
+    users_file: Path | None = Field(
+        None, description="Logins, one 'name:password' a line ('#' comments and blank lines skipped)."
+    )
+    users: SecretStr | None = Field(
+        None, description="Logins as 'name:password,name:password' (with users_file, both count)."
+    )
 
 
 class Settings(BaseSettings):

@@ -22,7 +22,11 @@ PRONOUNS = frozenset(
     {"it", "its", "it's", "they", "them", "their", "this", "that", "these", "those", "there", "one", "ones"}
 )
 
-WORD = re.compile(r"[a-z0-9]+(?:[.][0-9]+)?")
+# A word is a run of letters and digits of any script (``\w`` without ``_``), a decimal kept whole.
+# Kana and CJK ideographs are written without spaces between words: each character is a word of its
+# own, so that a question's characters find the notes' (a run would be a whole sentence).
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+WORD = re.compile(rf"[{CJK}]|[^\W_{CJK}]+(?:[.][0-9]+)?")
 STOPWORDS = frozenset(
     """
     a about above after again all also am an and any are as at be because been before being
@@ -55,8 +59,15 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Content terms: lower-cased, stop words dropped, stemmed."""
-    return [stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]
+    """Content terms, in any script: case-folded, English stop words dropped, English words stemmed.
+
+    >>> terms("Очереди SQS хранят сообщения"), terms("Café crème brûlée")
+    (['очереди', 'sqs', 'хранят', 'сообщения'], ['café', 'crème', 'brûlée'])
+    >>> terms("キューの可視性")
+    ['キ', 'ュ', 'ー', 'の', '可', '視', '性']
+    """
+    # The stemmer knows English suffixes only: a word in another script is kept as it is.
+    return [stem(w) if w.isascii() else w for w in WORD.findall(text.casefold()) if w not in STOPWORDS]
 
 
 @dataclass(frozen=True)
@@ -258,3 +269,17 @@ def find_quantities(text: str) -> list[Quantity]:
                 continue
         found.append(Quantity(m.group().strip(), m.start(), m.end(), dimension, low, high))
     return found
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_text(text: str) -> bool:
+    r"""False if ``text`` holds a lone surrogate: bytes that were not UTF-8 (decoded with
+    ``surrogateescape``, as Python does for argv and a UTF-8 locale's stdin) or a stray ``\ud800``
+    from JSON. Such a string can't be encoded, tokenized or sent back to a browser.
+
+    >>> is_text("café"), is_text("caf\udce9")
+    (True, False)
+    """
+    return SURROGATE.search(text) is None

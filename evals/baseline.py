@@ -28,7 +28,8 @@ from core.settings import Settings
 from core.spans import Citation
 from ingest.embeddings import embeddings_for
 from ingest.errors import NotesError
-from ingest.loaders import NotesLoader, source_name
+from ingest.folders import folder_label
+from ingest.loaders import NotesLoader
 from ingest.pipeline import plan
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,12 @@ def line_span(text: str, start: int, chunk: str) -> tuple[int, int]:
     return first, first + chunk.count("\n")
 
 
-def notes_documents(paths: Sequence[Path]) -> list[Document]:
+def notes_documents(paths: Sequence[Path], settings: Settings | None = None) -> list[Document]:
     """One Document per readable notes file under ``paths`` (folders or files), named as the
-    project names it in citations; unreadable files are skipped with a warning, as ingest does."""
-    batches, _unsupported = plan(paths)
+    project names it in citations (by the folder labels of ``settings``' index, if given);
+    unreadable files are skipped with a warning, as ingest does."""
+    label_of = (lambda folder: folder_label(settings, folder, register=False)) if settings else None
+    batches, _unsupported = plan(paths, label_of)
     docs: list[Document] = []
     for batch in batches:
         for path in batch.files:
@@ -58,7 +61,7 @@ def notes_documents(paths: Sequence[Path]) -> list[Document]:
             except (NotesError, OSError) as exc:
                 log.warning("baseline skips %s", exc)
                 continue
-            source = source_name(path, batch.notes_dir)
+            source = batch.source(path)
             docs.append(Document(page_content="\n".join(lines), metadata={"source": source}))
     return docs
 
@@ -93,7 +96,7 @@ class BaselineRAG:
     name = "baseline"
 
     def __init__(self, notes: Sequence[Path], settings: Settings, embeddings: Embeddings | None = None) -> None:
-        docs = notes_documents(notes)
+        docs = notes_documents(notes, settings)
         if not docs:
             raise NotesError(f"no readable notes files in {', '.join(map(str, notes))} for the baseline")
         self.embeddings = embeddings or embeddings_for(settings, for_questions=True)

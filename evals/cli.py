@@ -108,7 +108,8 @@ Your own set: one JSON object per line, e.g.
   {"id": "q1", "question": "...", "answerable": true, "expected": ["regex"],
    "gold": {"source": "notes/file.md", "start_line": 3, "end_line": 4}}
   {"id": "q2", "question": "...", "answerable": false}
-(`source` is the notes folder's name and the path inside it, as citations show it.)
+(`source` is the notes folder's label, its name unless another folder of that name was ingested
+first, and the path inside it, as citations show it.)
 
 \b
 Exit status: 0 done; 2 bad set, bad arguments or no index.

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.types import Answer
-from core.spans import LineSpan
+from core.spans import LineSpan, span_dict
 from evals.metrics import Case, Record
 
 MAX_ERRORS_SHOWN = 20
@@ -58,7 +58,7 @@ class RunRecord:
             question=case.question,
             answer=answer.text,
             grounded=answer.grounded,
-            citations=[asdict(citation) for citation in answer.citations],
+            citations=[span_dict(citation) for citation in answer.citations],
             passages=[
                 {"source": p.source, "start_line": p.start_line, "end_line": p.end_line, "score": p.score}
                 for p in answer.passages

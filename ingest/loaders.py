@@ -11,22 +11,26 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
+from core.spans import pages_text
 from ingest.chunking import chunk_lines
 from ingest.errors import NotesError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def source_name(path: Path, notes_dir: Path) -> str:
-    """The citation name of a file: the notes folder's name, then the path inside it."""
-    return (Path(notes_dir.name) / path.relative_to(notes_dir)).as_posix()
+def source_name(path: Path, notes_dir: Path, label: str | None = None) -> str:
+    """The citation name of a file: the notes folder's label (``ingest.folders``; by default the
+    folder's name), then the path inside it."""
+    return (Path(label or notes_dir.name) / path.relative_to(notes_dir)).as_posix()
 
 
 def size_problem(size: int, max_bytes: int) -> str | None:
@@ -66,8 +70,24 @@ def read_text_lines(path: Path, max_bytes: int) -> list[str]:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise NotesError(f"{path}: the file has no text")
-    # Split on newlines only, as editors number lines (str.splitlines also splits on \f, \x1c, ...).
-    return [line.removesuffix("\r") for line in text.split("\n")]
+    return split_lines(text)
+
+
+def split_lines(text: str) -> list[str]:
+    r"""The lines of ``text`` as an editor numbers them: a line ends at ``\r\n``, ``\n`` or a lone ``\r``
+    (old Mac files), whatever the mix.
+
+    Only those three: ``str.splitlines`` also ends lines at ``\v``, ``\f``, ``\x1c``-``\x1e``, ``\x85``,
+    ``\u2028`` and ``\u2029``, which editors (VS Code, vim) show inside a line, so splitting at
+    them would shift every later line's number away from the one the editor shows. The text after
+    a final line ending is one more (empty) line, as ``str.split`` gives it.
+
+    >>> split_lines("a\rb\r\nc\nd\x0ce\u2028f")
+    ['a', 'b', 'c', 'd\x0ce\u2028f']
+    >>> split_lines("a\r\r\nb\r")
+    ['a', '', 'b', '']
+    """
+    return LINE_END.split(text)
 
 
 def read_pdf_pages(path: Path, max_bytes: int) -> list[list[str]]:
@@ -78,7 +98,7 @@ def read_pdf_pages(path: Path, max_bytes: int) -> list[list[str]]:
     if path.stat().st_size > max_bytes:
         raise NotesError(f"{path}: the file is over the {max_bytes / 1e6:.0f} MB limit")
     try:
-        pages = [(page.extract_text() or "").splitlines() for page in PdfReader(path).pages]
+        pages = [_page_lines(page.extract_text() or "") for page in PdfReader(path).pages]
     except (PyPdfError, ValueError, OSError) as exc:
         raise NotesError(f"{path}: not a readable PDF ({exc})") from None
     if not any(line.strip() for page in pages for line in page):
@@ -86,17 +106,38 @@ def read_pdf_pages(path: Path, max_bytes: int) -> list[list[str]]:
     return pages
 
 
+def _page_lines(text: str) -> list[str]:
+    """A page's extracted lines, without the empty one after a final line ending."""
+    lines = split_lines(text)
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def page_starts(pages: list[int]) -> dict[int, int]:
+    """Page -> its first line, counted across the file, given each line's page.
+
+    >>> page_starts([1, 1, 3, 3, 3])
+    {1: 1, 3: 3}
+    """
+    starts: dict[int, int] = {}
+    for number, page in enumerate(pages, 1):
+        starts.setdefault(page, number)
+    return starts
+
+
 class NotesLoader(BaseLoader):
     """Loads one notes file as chunk Documents.
 
-    Each Document's ``page_content`` is exactly lines ``start_line``..``end_line`` of the file
-    (for a PDF: of its extracted text, with ``page`` in the metadata).
+    Each Document's ``page_content`` is exactly lines ``start_line``..``end_line`` of the file.
+    For a PDF those are lines of its extracted text counted across all pages; the metadata adds
+    ``page`` (the first line's) and ``pages`` (where each page the chunk touches begins, as
+    ``core.spans.page_map`` reads it), from which citations name pages and lines on them.
     """
 
     def __init__(self, path: Path, notes_dir: Path, max_chars: int = 500, min_chars: int = 200,
-                 max_bytes: int = 20_000_000) -> None:
+                 max_bytes: int = 20_000_000, label: str | None = None) -> None:
         self.path = path
         self.notes_dir = notes_dir
+        self.label = label
         self.max_chars = max_chars
         self.min_chars = min_chars
         self.max_bytes = max_bytes
@@ -117,8 +158,9 @@ class NotesLoader(BaseLoader):
 
     def lazy_load(self) -> Iterator[Document]:
         lines, pages = self.lines()
-        source = source_name(self.path, self.notes_dir)
+        source = source_name(self.path, self.notes_dir, self.label)
         is_pdf = self.path.suffix.lower() == ".pdf"
+        starts = page_starts(pages)
         for span in chunk_lines(lines, self.max_chars, self.min_chars, source):
             text = "\n".join(lines[span.start_line - 1 : span.end_line])
             metadata: dict[str, str | int] = {
@@ -129,5 +171,7 @@ class NotesLoader(BaseLoader):
                 "chunk_hash": hashlib.sha256(text.encode()).hexdigest(),
             }
             if is_pdf:
+                touched = set(pages[span.start_line - 1 : span.end_line])
                 metadata["page"] = pages[span.start_line - 1]
+                metadata["pages"] = pages_text({p: first for p, first in starts.items() if p in touched})
             yield Document(page_content=text, metadata=metadata)

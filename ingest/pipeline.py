@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -25,10 +25,12 @@ from tqdm import tqdm
 
 from core.settings import Settings
 from ingest.errors import NotesError
+from ingest.folders import folder_label
 from ingest.generations import FOLDER_KEY, GENERATION_KEY, NEVER, RETIRED_KEY, Generations, Stamp, ingest_turn
 from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader, source_name
 from ingest.records import SQLRecords, open_record_manager
 from ingest.store import NotesVectorStore, embedding_text, open_store
+from ingest.walk import notes_files
 
 log = logging.getLogger(__name__)
 # Chunks per index() batch: each batch is one record-manager lookup and update and one store upsert,
@@ -73,40 +75,56 @@ class IngestReport:
 @dataclass
 class Batch:
     """Files of one notes folder to index together; ``whole`` when the folder itself was given,
-    so that files gone from it are removed from the index."""
+    so that files gone from it are removed from the index. ``label`` names the folder in citations
+    and records (``ingest.folders``)."""
 
     notes_dir: Path
     files: list[Path]
     whole: bool
+    label: str = ""
+
+    def source(self, path: Path) -> str:
+        return source_name(path, self.notes_dir, self.label)
 
 
-def plan(paths: Iterable[Path]) -> tuple[list[Batch], list[FileProblem]]:
-    """Group the given folders and files by notes folder; a missing path is a NotesError."""
-    batches: list[Batch] = []
-    problems: list[FileProblem] = []
+def resolve_paths(paths: Iterable[Path]) -> list[Path]:
+    """The given notes folders and files, resolved; a NotesError for one that is missing or of an
+    unsupported type."""
+    resolved: list[Path] = []
     for raw in paths:
         path = raw.expanduser().resolve()
         if not path.exists():
             raise NotesError(f"{raw}: no such file or folder")
+        if not path.is_dir() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            raise NotesError(f"{raw}: unsupported file type '{path.suffix or '(none)'}' (supported: {kinds})")
+        resolved.append(path)
+    return resolved
+
+
+def plan(
+    paths: Iterable[Path], label_of: Callable[[Path], str] | None = None
+) -> tuple[list[Batch], list[FileProblem]]:
+    """Group the given folders and files by notes folder, each labelled by ``label_of`` (default:
+    its name) once every path is known good; a missing path is a NotesError. Links in a folder
+    are skipped and reported (``ingest.walk``)."""
+    batches: list[Batch] = []
+    problems: list[FileProblem] = []
+    for path in resolve_paths(paths):
+        folder = path if path.is_dir() else path.parent
+        batch = Batch(folder, [path], whole=False, label=label_of(folder) if label_of else folder.name)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
-            keep = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
+            files, links = notes_files(path)
+            batch.files = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
+            batch.whole = True
+            problems += [FileProblem(batch.source(p), reason) for p, reason in links]
             problems += [
-                FileProblem(source_name(p, path), f"unsupported file type '{p.suffix or '(none)'}'")
+                FileProblem(batch.source(p), f"unsupported file type '{p.suffix or '(none)'}'")
                 for p in files
-                if p not in keep
+                if p.suffix.lower() not in SUPPORTED_SUFFIXES
             ]
-            batches.append(Batch(path, keep, whole=True))
-        else:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
-                raise NotesError(f"{raw}: unsupported file type '{path.suffix or '(none)'}' (supported: {kinds})")
-            batches.append(Batch(path.parent, [path], whole=False))
+        batches.append(batch)
     return batches, problems
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def _chunks(batch: Batch, settings: Settings, store: NotesVectorStore, report: IngestReport) -> list[Document]:
@@ -116,13 +134,13 @@ def _chunks(batch: Batch, settings: Settings, store: NotesVectorStore, report: I
     for path in batch.files:
         loader = NotesLoader(
             path, batch.notes_dir, settings.index.chunk_max_chars, settings.index.chunk_min_chars,
-            int(settings.index.max_file_mb * 1e6),
+            int(settings.index.max_file_mb * 1e6), batch.label,
         )
         try:
             docs += loader.load()
             report.files += 1
         except (NotesError, OSError) as exc:
-            source = source_name(path, batch.notes_dir)
+            source = batch.source(path)
             reason = str(exc).removeprefix(f"{path}: ")
             report.problems.append(FileProblem(source, reason))
             kept = store.documents(where={"source": source})
@@ -138,11 +156,13 @@ def _progress(docs: list[Document], label: str) -> Iterator[Document]:
 def ingest_paths(paths: Iterable[Path], settings: Settings, store: NotesVectorStore | None = None) -> IngestReport:
     """Bring the index in line with ``paths`` (notes folders or single files)."""
     started = time.perf_counter()
-    batches, problems = plan(paths)
-    report = IngestReport(problems=problems)
+    paths = resolve_paths(paths)  # a bad path is an error before waiting for a turn
     store = store or open_store(settings)
     generations = Generations(settings)
     with ingest_turn(settings):
+        # Labels are given in turn: a label is chosen from what the index holds under it.
+        batches, problems = plan(paths, lambda folder: folder_label(settings, folder))
+        report = IngestReport(problems=problems)
         _adopt_unmarked(store, generations, settings)
         for batch in batches:
             docs = _chunks(batch, settings, store, report)
@@ -161,7 +181,7 @@ def _index_batch(
     report: IngestReport,
 ) -> None:
     """Index one folder's chunks as a new generation, commit it, then purge what it retired."""
-    records = open_record_manager(settings, batch.notes_dir)
+    records = open_record_manager(settings, batch.notes_dir, batch.label)
     folder = records.namespace
     was_dirty = any(name == folder and dirty for name, _, dirty in generations.stamp().folders)
     generation = generations.begin(folder)
@@ -176,7 +196,7 @@ def _index_batch(
     store.writing = (folder, generation)
     try:
         result = index(
-            _progress(docs, batch.notes_dir.name),
+            _progress(docs, batch.label),
             records,
             store,
             cleanup=cleanup,

@@ -1,7 +1,7 @@
 """The ingest records: which chunk (by content hash) LangChain's ``index()`` has written, and when.
 
-One namespace per notes folder, in ``DATA_DIR/records.sqlite`` or the database at
-``STUDY_RECORD_DB_URL`` (SQLite or PostgreSQL). ``SQLRecords`` implements LangChain's
+One namespace per notes folder (named by its label: ``ingest.folders``), in ``DATA_DIR/records.sqlite``
+or the database at ``STUDY_RECORD_DB_URL`` (SQLite or PostgreSQL). ``SQLRecords`` implements LangChain's
 ``RecordManager`` interface, the one ``index()`` calls, on SQLAlchemy Core and on the same table as
 LangChain's ``SQLRecordManager`` (``upsertion_record``), so record databases written by either work
 with the other. It replaces ``SQLRecordManager`` for two measured reasons (benchmarks/RESULTS.md):
@@ -76,7 +76,7 @@ class SQLRecords(RecordManager):
         if self.dialect not in NOW:
             raise ValueError(f"'{self.dialect}' databases are not supported (SQLite or PostgreSQL)")
         if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", _write_ahead)
+            event.listen(self.engine, "connect", write_ahead)
         self._upsert = _upsert(self.dialect)
 
     def create_schema(self) -> None:
@@ -211,22 +211,31 @@ def _parts(keys: Sequence[str]) -> list[Sequence[str]]:
     return [keys[i : i + KEYS_PER_QUERY] for i in range(0, len(keys), KEYS_PER_QUERY)]
 
 
-def record_namespace(settings: Settings, notes_dir: Path) -> str:
-    """The records' namespace for one notes folder: the collection and the folder's name, prefixed
-    by the store's location unless the records live beside the embedded store they describe.
+def store_key(settings: Settings) -> str:
+    """The store the records describe: the collection, prefixed by the store's location unless the
+    records live beside the embedded store they describe.
 
-    >>> record_namespace(Settings(), Path("corpus"))
-    'notes/corpus'
-    >>> record_namespace(Settings(chroma_url="http://127.0.0.1:8000"), Path("corpus"))
-    'http://127.0.0.1:8000#notes/corpus'
+    >>> store_key(Settings()), store_key(Settings(chroma_url="http://127.0.0.1:8000"))
+    ('notes', 'http://127.0.0.1:8000#notes')
     """
     # Records of one store must never vouch for another: switching to a server re-ingests into it.
     where = settings.chroma_url or (str(settings.chroma_dir) if settings.record_db_url else "")
-    base = f"{settings.index.collection}/{notes_dir.name}"
-    return f"{where}#{base}" if where else base
+    return f"{where}#{settings.index.collection}" if where else settings.index.collection
 
 
-def _write_ahead(connection: Any, _record: Any) -> None:
+def record_namespace(settings: Settings, notes_dir: Path, label: str | None = None) -> str:
+    """The records' namespace for one notes folder: the store's key and the folder's citation label
+    (``ingest.folders.folder_label``; by default the folder's name).
+
+    >>> record_namespace(Settings(), Path("corpus"))
+    'notes/corpus'
+    >>> record_namespace(Settings(chroma_url="http://127.0.0.1:8000"), Path("/b/notes"), "notes~2")
+    'http://127.0.0.1:8000#notes/notes~2'
+    """
+    return f"{store_key(settings)}/{label or notes_dir.name}"
+
+
+def write_ahead(connection: Any, _record: Any) -> None:
     """SQLite in WAL mode, synced at checkpoints: a commit no longer waits for the disk (41 commits
     were 0.33 s of a 10k re-ingest). A killed ingest still loses nothing it committed; only a power
     cut could lose the last commits, and then the next ingest redoes their chunks."""
@@ -236,11 +245,12 @@ def _write_ahead(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_record_manager(settings: Settings, notes_dir: Path) -> SQLRecords:
-    """The ingest record manager for one notes folder; a StoreError if its database can't be opened."""
+def open_record_manager(settings: Settings, notes_dir: Path, label: str | None = None) -> SQLRecords:
+    """The ingest record manager for one notes folder (cited as ``label``); a StoreError if its
+    database can't be opened."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        manager = SQLRecords(record_namespace(settings, notes_dir), db_url=settings.record_url)
+        manager = SQLRecords(record_namespace(settings, notes_dir, label), db_url=settings.record_url)
         manager.create_schema()
     except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
         raise record_db_error(settings, exc) from None

@@ -182,7 +182,13 @@ def _client(settings: Settings) -> Any:
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
         return client
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir))
+    try:
+        return chromadb.PersistentClient(path=str(settings.chroma_dir))
+    except Exception as exc:  # chromadb raises assorted errors for a database it can't read
+        raise StoreError(
+            f"cannot open the index in {settings.chroma_dir} ({exc}); if it is damaged, move that folder "
+            "aside and run `study ingest` to rebuild it"
+        ) from None
 
 
 def open_store(settings: Settings, embeddings: Embeddings | None = None, create: bool = True) -> NotesVectorStore:

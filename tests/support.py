@@ -8,6 +8,7 @@ that ``benchmarks/`` can import it; the fixtures built on it are in ``tests/conf
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +17,10 @@ import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 # Debian's Chromium (`make browser`), driven by Playwright without a browser download.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -88,3 +93,37 @@ class ChromaServer:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+def api_ask(port: int, body: bytes) -> list[tuple[str, Any]]:
+    """POST a raw JSON body (``{"data": [question, history]}``) to the app's ``ask`` endpoint on
+    127.0.0.1:``port``; the (event, data) pairs of its answer stream."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/gradio_api/call/ask", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        event_id = json.loads(response.read())["event_id"]
+    events: list[tuple[str, Any]] = []
+    event = ""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/gradio_api/call/ask/{event_id}", timeout=120) as stream:
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                data = line.split(":", 1)[1].strip()
+                events.append((event, json.loads(data) if data and data != "null" else None))
+    return events
+
+
+def chat_ask(page: Page, question: str) -> str:
+    """Ask in the app's Chat tab; the last reply once it is complete (its sources or closest notes listed)."""
+    replies = page.locator("#chatbot .message-row.bot-row")
+    before = replies.count()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        """n => { const bots = document.querySelectorAll('#chatbot .message-row.bot-row');
+                  return bots.length > n && /Sources:|Closest notes/.test(bots[bots.length - 1].innerText); }""",
+        arg=before,
+    )
+    return replies.nth(replies.count() - 1).inner_text()

@@ -18,6 +18,7 @@ from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port, needs_chromium
+from tests.support import chat_ask
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CORPUS = PROJECT_ROOT / "corpus"
@@ -68,18 +69,6 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
-def ask(page: Page, question: str) -> str:
-    """Ask in the Chat tab; the last reply once it is complete (its sources or closest notes are listed)."""
-    replies = page.locator("#chatbot .message-row.bot-row")
-    before = replies.count()
-    page.fill("#question textarea", question)
-    page.click("#ask")
-    page.wait_for_function(
-        """n => { const bots = document.querySelectorAll('#chatbot .message-row.bot-row');
-                  return bots.length > n && /Sources:|Closest notes/.test(bots[bots.length - 1].innerText); }""",
-        arg=before,
-    )
-    return replies.nth(replies.count() - 1).inner_text()
 
 
 def cited_lines(page: Page) -> list[tuple[int, str]]:
@@ -90,7 +79,7 @@ def cited_lines(page: Page) -> list[tuple[int, str]]:
 
 def test_ask_shows_a_cited_answer_and_the_passage_in_context(page: Page) -> None:
     shot(page, "ui-start")  # what a first-time user sees
-    reply = ask(page, "What is the default visibility timeout of SQS?")
+    reply = chat_ask(page, "What is the default visibility timeout of SQS?")
     assert "30 seconds" in reply
     refs = re.findall(r"corpus/aws-developer-associate-notes\.txt:(\d+)(?:-(\d+))?", reply)
     assert refs, reply
@@ -116,10 +105,10 @@ def test_ask_shows_a_cited_answer_and_the_passage_in_context(page: Page) -> None
 
 
 def test_follow_up_and_refusal(page: Page) -> None:
-    ask(page, "What is Amazon SQS?")
-    follow_up = ask(page, "What is its default visibility timeout?")
+    chat_ask(page, "What is Amazon SQS?")
+    follow_up = chat_ask(page, "What is its default visibility timeout?")
     assert "30 seconds" in follow_up
-    refusal = ask(page, "How do I bake sourdough bread at home?")
+    refusal = chat_ask(page, "How do I bake sourdough bread at home?")
     assert "Not in your notes" in refusal and "Closest notes" in refusal
     assert page.locator("#chips label").count() >= 1
     assert "Closest notes" in page.inner_text("#quotes")
@@ -201,7 +190,7 @@ def test_uploaded_note_is_ingested_and_cited(page: Page, app: tuple[str, Path]) 
     assert re.search(r"from 2 file\(s\): 0 added, 0 updated, \d+ unchanged, 0 removed", status), status
 
     page.get_by_role("tab", name="Chat").click()
-    reply = ask(page, "How long does a zorblat checkpoint take?")
+    reply = chat_ask(page, "How long does a zorblat checkpoint take?")
     assert "17 minutes" in reply, reply
     spans = [(int(a), int(b or a)) for a, b in re.findall(r"corpus/zorblat\.md:(\d+)(?:-(\d+))?", reply)]
     fact = [span for span in spans if span[0] <= 2 <= span[1]]

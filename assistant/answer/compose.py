@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from langchain_core.documents import Document
 
-from core.spans import Citation
+from core.spans import Citation, on_pages
 from core.text import Segment, segments, terms
 
 ANSWER_CHARS = 300
@@ -39,13 +39,15 @@ class Scored:
         return int(self.doc.metadata["start_line"]) + self.segment.line
 
     def citation(self) -> Citation:
-        return Citation(
+        """The sentence's citation (by page and line on it in a PDF)."""
+        cited = Citation(
             source=str(self.doc.metadata["source"]),
             start_line=self.line,
             end_line=self.line + self.segment.last_line - self.segment.line,
             quote=self.segment.text,
             score=round(self.score, 4),
         )
+        return on_pages(cited, str(self.doc.metadata.get("pages", "")))
 
 
 def score_sentences(
@@ -82,7 +84,8 @@ def score_sentences(
             WEIGHTS[0] * float(sim) + WEIGHTS[1] * covered / total + WEIGHTS[2] / (1 + rank) + WEIGHTS[3] * chunk_sim
         )
         scored.append(Scored(doc, rank, seg, score))
-    return sorted(scored, key=lambda s: s.score, reverse=True)
+    # Ties go to the better-ranked chunk, then the earlier sentence: never to thread or input timing.
+    return sorted(scored, key=lambda s: (-s.score, s.rank, s.line, s.segment.start))
 
 
 def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str, list[str]], list[float]],
@@ -93,8 +96,7 @@ def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str,
     scores = cross_score(question, [s.segment.text for s in top])
     ranked = sorted(
         (replace(s, rerank=c) for s, c in zip(top, scores, strict=True)),
-        key=lambda s: (s.rerank or 0.0) + RERANK_MIX * s.score,
-        reverse=True,
+        key=lambda s: (-((s.rerank or 0.0) + RERANK_MIX * s.score), -s.score, s.rank, s.line, s.segment.start),
     )
     return ranked + scored[n:]
 

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 
 from langchain_core.documents import Document
 
-from assistant.answer.compose import Scored, pick_answer, rerank_best, score_sentences
+from assistant.answer.compose import WEIGHTS, Scored, pick_answer, rerank_best, score_sentences
 from assistant.answer.followup import resolve
 from assistant.answer.rerank import Reranker
 from assistant.answer.retrieval import NotesRetriever
 from assistant.answer.types import Answer, Passage
-from core.settings import Settings
+from core.settings import BUNDLED_MODEL, Settings
 from core.spans import Citation
-from core.text import terms
+from core.text import is_text, terms
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import StoreError
 from ingest.generations import Generations, Stamp
@@ -33,6 +33,11 @@ MAX_QUESTION_CHARS = 2000
 SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NOT_COVERED = "Your notes don't cover this."
+NO_NOTES = "No notes ingested yet: add notes (the Notes tab of the app, or `study ingest FOLDER`), then ask again."
+ENGLISH_LETTER = re.compile(r"[A-Za-z]")
+KEYWORDS_ONLY = "matched by keywords only: the embedding model reads English"
+# Keyword-only answers: the share of the question's weighted terms the best sentence must hold.
+KEYWORD_COVERAGE = 0.5
 
 
 class QuestionError(ValueError):
@@ -44,6 +49,11 @@ def clean_question(question: str) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"The question is {len(question):,} characters long; ask it in at most {MAX_QUESTION_CHARS:,}."
+        )
+    if not is_text(question):
+        raise QuestionError(
+            "The question holds something that is not text (bytes that are not UTF-8, or a lone surrogate); "
+            "please type it again."
         )
     cleaned = " ".join(CONTROL.sub(" ", question).split())
     if not cleaned:
@@ -95,11 +105,14 @@ class Assistant:
         self.current().refresh()
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        """Embeddings of sentences, cached: the same notes' sentences come back question after question."""
+        """Embeddings of sentences, cached: the same notes' sentences come back question after question.
+        Each is embedded on its own, so that what is cached never depends on which question (of
+        which session, at the same moment) embedded it first."""
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            vectors = self.embeddings.embed_documents(missing)
+            # One text per call: in a batch a text is padded to the longest, which moves its vector (~1e-7).
+            vectors = [self.embeddings.embed_documents([text])[0] for text in missing]
             with self._lock:
                 self._vectors.update(zip(missing, vectors, strict=True))
                 while len(self._vectors) > 50_000:
@@ -107,13 +120,22 @@ class Assistant:
         with self._lock:
             return [self._vectors[t] for t in texts]
 
-    def _search(self, retriever: NotesRetriever, query: str, k: int) -> tuple[list[float], list[Document]]:
+    def _search(
+        self, retriever: NotesRetriever, query: str, k: int, keywords_only: bool = False
+    ) -> tuple[list[float], list[Document]]:
+        if keywords_only:
+            return [], retriever.search(query, None, k=k)
         vector = self.embeddings.embed_query(query)
         return vector, retriever.search(query, vector, k=k)
 
+    def keywords_only(self, question: str) -> bool:
+        """Whether ``question`` is looked up by its words alone: the bundled embedding model reads
+        English only, so a question without one English letter would be matched by noise."""
+        return self.settings.index.embedding_model == BUNDLED_MODEL and not ENGLISH_LETTER.search(question)
+
     def retrieve(self, query: str, k: int = 8) -> list[Passage]:
         """The ``k`` best chunks for ``query``, best first."""
-        return [_passage(d) for d in self._search(self.current(), query, k)[1]]
+        return [_passage(d) for d in self._search(self.current(), query, k, self.keywords_only(query))[1]]
 
     def answer(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
         """A short answer quoting the notes with line citations, or a plain refusal."""
@@ -124,17 +146,26 @@ class Assistant:
         try:
             retriever = self.current()
             keywords = retriever.keyword_index()
+            if not keywords.docs:  # an empty index: nothing to search
+                return Answer(question=question, text=NO_NOTES, grounded=False, error=NO_NOTES)
             resolved = resolve(asked, history, keywords.topics.__contains__)
-            vector, docs = self._search(retriever, resolved, self.settings.retrieval.top_k)
+            keywords_only = self.keywords_only(resolved)
+            vector, docs = self._search(retriever, resolved, self.settings.retrieval.top_k, keywords_only)
         except StoreError as exc:  # e.g. in server mode, the Chroma server stopped or the network broke
             return Answer(question=question, text=str(exc), grounded=False, error=str(exc))
-        if self.reranker is None:
+        note = KEYWORDS_ONLY if keywords_only else ""
+        if keywords_only:  # the cross-encoder is English too: keyword coverage alone decides
+            scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight)
+            # Of the sentences holding the same words, the shortest says it most plainly (a heading
+            # joined with its lines holds every word of them).
+            scored.sort(key=lambda s: (-s.score, len(s.segment.text)))
+        elif self.reranker is None:
             scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight, self._embed)
         else:
             scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight)
             scored = rerank_best(resolved, scored, self.reranker.scores) if scored else scored
         passages = _by_evidence([_passage(d) for d in docs], scored)
-        if not scored or self._evidence(scored[0]) < self._threshold():
+        if not scored or not self._covers(scored[0], keywords_only):
             return Answer(
                 question=question,
                 text=f"{NOT_COVERED} The closest passages are below, but none of them answers it.",
@@ -142,6 +173,7 @@ class Assistant:
                 closest=_closest(scored),
                 passages=passages,
                 resolved_question=resolved,
+                note=note,
             )
         sentences, support = pick_answer(scored)
         text = " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(sentences, 1))
@@ -152,7 +184,14 @@ class Assistant:
             citations=[s.citation() for s in [*sentences, *support]],
             passages=passages,
             resolved_question=resolved,
+            note=note,
         )
+
+    def _covers(self, best: Scored, keywords_only: bool) -> bool:
+        """Whether the best sentence is evidence enough that the notes answer the question."""
+        if keywords_only:  # its score is then the weighted keyword coverage alone
+            return best.score >= KEYWORD_COVERAGE * WEIGHTS[1]
+        return self._evidence(best) >= self._threshold()
 
     def _evidence(self, best: Scored) -> float:
         return best.rerank if best.rerank is not None else best.score
@@ -172,6 +211,7 @@ def _passage(doc: Document) -> Passage:
         section=str(meta.get("section", "")),
         text=doc.page_content,
         score=round(float(meta.get("score", 0.0)), 4),
+        pages=str(meta.get("pages", "")),
     )
 
 

@@ -37,7 +37,7 @@ def is_follow_up(question: str, is_topic: Callable[[str], bool]) -> bool:
 def topic_of(question: str, is_topic: Callable[[str], bool]) -> str:
     """The words of ``question`` that name topics of the notes, in their original spelling
     (all its content words when none does)."""
-    words = [w for w in re.findall(r"[A-Za-z0-9]+", question) if terms(w)]
+    words = [w for w in re.findall(r"[^\W_]+", question) if terms(w)]
     topical = [w for w in words if is_topic(terms(w)[0])]
     return " ".join(dict.fromkeys(topical or words))
 

@@ -35,7 +35,8 @@ class KeywordIndex:
         self.docs = docs
         corpus = [terms(embedding_text(d)) or ["_"] for d in docs]
         self.bm25 = bm25s.BM25()
-        self.bm25.index(corpus, show_progress=False)
+        if corpus:  # bm25s fails on an empty corpus; search() answers nothing without docs
+            self.bm25.index(corpus, show_progress=False)
         df = Counter(t for tokens in corpus for t in set(tokens))
         n = max(len(docs), 1)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
@@ -91,14 +92,18 @@ class NotesRetriever(BaseRetriever):
         with self._lock:
             self._keywords = None
 
-    def search(self, query: str, query_vector: list[float], k: int | None = None) -> list[Document]:
-        """Fused results for ``query`` whose embedding is ``query_vector``."""
+    def search(self, query: str, query_vector: list[float] | None, k: int | None = None) -> list[Document]:
+        """Fused results for ``query`` whose embedding is ``query_vector`` (None: keywords alone)."""
         k = k or self.k
         keywords = self.keyword_index()
-        dense = self.store.similarity_search_by_vector_with_relevance_scores(
+        dense = [] if query_vector is None else self.store.similarity_search_by_vector_with_relevance_scores(
             query_vector, k=self.fetch_k, filter=self.where
         )
         lexical = keywords.search(terms(query), self.fetch_k)
+        # Equal scores are ordered by place in the notes, never by the order the index returns them
+        # in (HNSW returns equal distances in insertion order, BM25 equal scores in storage order).
+        dense = sorted(dense, key=lambda hit: (float(hit[1]), _place(hit[0])))
+        lexical = sorted(lexical, key=lambda hit: (-hit[1], _place(hit[0])))
         fused: dict[str, float] = {}
         by_key: dict[str, Document] = {}
         similarity: dict[str, float] = {}
@@ -111,9 +116,12 @@ class NotesRetriever(BaseRetriever):
             key = _key(doc)
             fused[key] = fused.get(key, 0.0) + 1 / (RRF_K + rank + 1)
             by_key.setdefault(key, doc)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        seen = {key: n for n, key in enumerate(fused)}  # dense hits by rank, then keyword-only hits by rank
+        best = sorted(fused, key=lambda key: (-fused[key], seen[key]))[:k]
         missing = [key for key in best if key not in similarity]
-        if missing:
+        if query_vector is None:  # keywords alone: no dense similarity
+            similarity.update(dict.fromkeys(missing, 0.0))
+        elif missing:
             # Keyword-only hits: their stored vectors give the dense similarity without re-embedding.
             ids = [by_key[key].id for key in missing]
             vectors = self.store.vectors([i for i in ids if i])
@@ -132,6 +140,11 @@ class NotesRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         assert self.store.embeddings is not None
         return self.search(query, self.store.embeddings.embed_query(query))
+
+
+def _place(doc: Document) -> tuple[str, int, int]:
+    meta = doc.metadata
+    return str(meta.get("source")), int(meta.get("start_line", 0)), int(meta.get("end_line", 0))
 
 
 def _key(doc: Document) -> str:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from core.spans import Citation, LineSpan
+from core.spans import Citation, LineSpan, span_dict
 
 
 @dataclass(frozen=True)
 class Passage(LineSpan):
-    """A retrieved chunk, in rank order: what retrieval metrics are computed on."""
+    """A retrieved chunk, in rank order: what retrieval metrics are computed on. Its lines are the
+    index's (a PDF's counted across its pages); ``pages`` says where its pages begin (``on_pages``)."""
 
     section: str
     text: str
     score: float
+    pages: str = field(default="", kw_only=True, compare=False, repr=False)
 
 
 @dataclass
@@ -34,14 +36,16 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     resolved_question: str = ""
     error: str | None = None
+    note: str = ""  # how the answer was found, when that limits it (e.g. by keywords only)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of the CLI: question, answer, grounded, citations (+ closest)."""
+        """The JSON shape of the CLI: question, answer, grounded, citations (+ closest, note, error)."""
         return {
             "question": self.question,
             "answer": self.text,
             "grounded": self.grounded,
-            "citations": [asdict(c) for c in self.citations],
-            "closest": [asdict(c) for c in self.closest],
+            "citations": [span_dict(c) for c in self.citations],
+            "closest": [span_dict(c) for c in self.closest],
+            **({"note": self.note} if self.note else {}),
             **({"error": self.error} if self.error else {}),
         }

@@ -9,10 +9,15 @@ Visibility timeout: 30 seconds default. \[1\]
 Sources: `[1] corpus/notes.txt:141-142`
 >>> chip_choices(answer)
 [('[1] corpus/notes.txt:141-142', 'corpus/notes.txt:141-142')]
+
+Everything that comes from the notes (their text, file names, section titles) is escaped here, so
+that a note's ``<img src=...>``, ``![x](url)`` or bare URL shows as typed and the browser fetches
+nothing because of it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Iterator, Sequence
@@ -26,17 +31,37 @@ from core.spans import Citation, Quote
 from ingest.pipeline import IngestReport
 
 NOT_IN_NOTES = "**Not in your notes.**"
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#<>|~$])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#<>|~$&@])")
 LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
+# What GitHub-flavoured Markdown turns into a link by itself: "http://", "www.", and e-mail addresses
+# (their "@" is escaped with the rest); an escaped ":" or "." breaks the pattern and still reads the same.
+AUTOLINK = re.compile(r"(?<=[a-z]):(?=//)|(?<=www)\.", re.IGNORECASE)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def md_escape(text: str) -> str:
-    """Notes' text shown literally in Markdown (a ``# heading`` line or ``*`` stays as typed).
+    """Notes' text shown literally in Markdown: a ``# heading`` line, ``*``, HTML tags, images, links and
+    bare URLs stay as typed, so nothing in a note becomes an element (or a request from the browser).
 
     >>> md_escape("# SQS - 1) *pull* based")
     '\\\\# SQS - 1) \\\\*pull\\\\* based'
+    >>> md_escape('<img src="http://x/a.png"> ![i](www.x.org/b.png)')
+    '\\\\<img src="http\\\\://x/a.png"\\\\> !\\\\[i\\\\](www\\\\.x.org/b.png)'
     """
-    return LIST_START.sub(r"\1\\\2", MARKDOWN_SPECIAL.sub(r"\\\1", text))
+    text = AUTOLINK.sub(lambda m: "\\" + m[0], MARKDOWN_SPECIAL.sub(r"\\\1", text))
+    return LIST_START.sub(r"\1\\\2", text)
+
+
+def code_span(text: str) -> str:
+    """``text`` (a file name, a citation) as one Markdown code span, whatever backticks it holds.
+
+    >>> print(code_span("a`[x](javascript:alert(1))`.md:3"))
+    ``a`[x](javascript:alert(1))`.md:3``
+    """
+    text = CONTROL.sub("?", text)  # a newline would end the span (and could start a block)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if "`" in text[:1] + text[-1:] else ""  # a span's first and last backtick must be its fence
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def cited(answer: Answer) -> list[Citation]:
@@ -46,13 +71,14 @@ def cited(answer: Answer) -> list[Citation]:
 
 def answer_markdown(answer: Answer) -> str:
     """The chat reply: the answer (or a plain refusal) and its ``file:lines`` chips."""
-    chips = " ".join(f"`[{i}] {c.ref}`" for i, c in enumerate(cited(answer), 1))
+    chips = " ".join(code_span(f"[{i}] {c.ref}") for i, c in enumerate(cited(answer), 1))
+    note = f"\n\n_({md_escape(answer.note)})_" if answer.note else ""
     if answer.grounded:
-        return f"{md_escape(answer.text)}\n\nSources: {chips}" if chips else md_escape(answer.text)
+        return (f"{md_escape(answer.text)}\n\nSources: {chips}" if chips else md_escape(answer.text)) + note
     if not chips:
-        return f"{NOT_IN_NOTES} {md_escape(answer.text)}"
+        return f"{NOT_IN_NOTES} {md_escape(answer.text)}{note}"
     text = f"{NOT_IN_NOTES} Your notes don't cover this. The closest passages are under Sources, but none answers it."
-    return f"{text}\n\nClosest notes (not an answer): {chips}"
+    return f"{text}\n\nClosest notes (not an answer): {chips}{note}"
 
 
 def streamed(text: str, steps: int = 12) -> Iterator[str]:
@@ -88,7 +114,7 @@ def quotes_html(answer: Answer) -> str:
 
 def citation_markdown(citation: Quote) -> str:
     quote = "\n".join(f"> {md_escape(line)}" for line in citation.quote.splitlines() if line.strip())
-    return f"`{citation.ref}`\n\n{quote}"
+    return f"{code_span(citation.ref)}\n\n{quote}"
 
 
 def result_markdown(result: GradeResult) -> str:
@@ -112,6 +138,12 @@ def score_markdown(score: QuizScore, added_to_review: int) -> str:
 def option_letters(options: Sequence[str]) -> list[tuple[str, str]]:
     """Radio choices for options: ``A) text`` labels, the option text as the value."""
     return [(f"{chr(65 + i)}) {o}", o) for i, o in enumerate(options)]
+
+
+def report_markdown(report: IngestReport) -> str:
+    """``report_text`` for the page: file names and reasons escaped, one list item per skipped file."""
+    head = report_text(dataclasses.replace(report, problems=[]))
+    return md_escape(head) + "".join(f"\n- skipped {md_escape(f'{p.file}: {p.reason}')}" for p in report.problems)
 
 
 def report_text(report: IngestReport) -> str:
@@ -144,6 +176,7 @@ def lines_html(lines: Sequence[ContextLine], title: str = "") -> str:
             attrs = ' class="cited"' + ("" if anchored else ' id="first-cited"')
             anchored = True
         text = html.escape(line.text) or "&nbsp;"
-        rows.append(f'<div{attrs}><span class="ln">{line.number}</span><span class="tx">{text}</span></div>')
+        number = html.escape(line.label) or line.number
+        rows.append(f'<div{attrs}><span class="ln">{number}</span><span class="tx">{text}</span></div>')
     head = f'<div class="ctx-title">{html.escape(title)}</div>' if title else ""
     return f'{head}<div class="lines">{"".join(rows)}</div>'

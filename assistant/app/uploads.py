@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ingest.errors import NotesError
 from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader, size_problem
+from ingest.walk import notes_files
 
 UPLOAD_SUFFIXES = (".md", ".pdf", ".txt")
 MAX_NAME_CHARS = 120
@@ -64,13 +65,9 @@ def safe_note_name(name: str) -> str:
 
 
 def list_notes(notes_dir: Path) -> list[Path]:
-    """The notes files ingest would read in ``notes_dir`` (supported types, nothing hidden), sorted."""
-    folder = notes_dir.resolve()
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    """The notes files ingest would read in ``notes_dir`` (supported types, nothing hidden, no
+    links: ``ingest.walk``), sorted."""
+    return [p for p in notes_files(notes_dir.resolve())[0] if p.suffix.lower() in SUPPORTED_SUFFIXES]
 
 
 def save_upload(

@@ -1,11 +1,13 @@
 """What the study app holds once per process: the settings, one assistant (store, keyword index,
-models), the review store; and what it does to the notes folder (list, read, ingest).
+models), the review stores (one per logged-in learner); and what it does to the notes folder (list,
+read, ingest). The notes and the index are shared by everyone.
 
 Example (after ``study ingest``)::
 
     ws = Workspace(Settings(notes_dir=Path("corpus")))
     ws.assistant().answer("What is SQS?").citations[0].ref   # 'corpus/aws-developer-associate-notes.txt:141'
     ws.ingest([Path("corpus/new-note.md")])                  # then answers can cite it
+    ws.reviews_for("alice")                                  # alice's cards, in .study-data/users/alice/
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer.engine import Assistant
+from assistant.app.logins import user_folder
 from assistant.app.uploads import list_notes
 from assistant.review.store import ReviewStore
 from core.settings import Settings
 from ingest import IngestReport, StoreError, ingest_paths, open_store
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import NotesError
-from ingest.loaders import NotesLoader, source_name
+from ingest.folders import folder_label
+from ingest.loaders import NotesLoader, page_starts, source_name
+from ingest.walk import note_path
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +50,26 @@ class Workspace:
         self.settings = settings
         self.embeddings = embeddings or embeddings_for(settings, for_questions=True)
         self.reviews = ReviewStore.in_data_dir(settings.data_dir)
+        self._user_reviews: dict[str, ReviewStore] = {}
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
         self._ingest_lock = threading.Lock()
+        self._reviews_lock = threading.Lock()
         self.ready = threading.Event()  # cleared while ``start_warm_up`` loads the models
         self.ready.set()
 
     @property
     def notes_dir(self) -> Path:
         return self.settings.notes_dir.resolve()
+
+    @property
+    def label(self) -> str:
+        """The notes folder's citation label (``ingest.folders``): its name unless another folder of
+        that name was ingested into the index first."""
+        try:
+            return folder_label(self.settings, self.notes_dir, register=False)
+        except StoreError:  # no usable record db: nothing is indexed under any label
+            return self.notes_dir.name
 
     @property
     def max_bytes(self) -> int:
@@ -83,6 +99,16 @@ class Workspace:
         thread.start()
         return thread
 
+    def reviews_for(self, user: str | None) -> ReviewStore:
+        """The review cards of the logged-in learner ``user``; without a login (``None``) the data dir's own."""
+        if not user:
+            return self.reviews
+        with self._reviews_lock:
+            if user not in self._user_reviews:
+                folder = self.settings.data_dir / "users" / user_folder(user)
+                self._user_reviews[user] = ReviewStore.in_data_dir(folder)
+            return self._user_reviews[user]
+
     def ingest(self, paths: list[Path]) -> IngestReport:
         """Ingest into the assistant's store (creating the index if there is none), then refresh it."""
         with self._ingest_lock:
@@ -101,16 +127,20 @@ class Workspace:
         except StoreError:
             counts = Counter()
         files = []
+        label = self.label
         for path in list_notes(self.notes_dir):
-            source = source_name(path, self.notes_dir)
+            source = source_name(path, self.notes_dir, label)
             files.append(NoteFile(path.relative_to(self.notes_dir).as_posix(), source, path.stat().st_size,
                                   counts.get(source, 0)))
         return files
 
-    def note_lines(self, name: str) -> tuple[str, list[str]]:
-        """(citation name, lines) of the note ``name``, numbered as citations number them; a NotesError
-        if it is not a readable note inside the notes folder."""
-        path = (self.notes_dir / name).resolve()
-        if not path.is_relative_to(self.notes_dir) or not path.is_file():
-            raise NotesError(f"{name} is not in the notes folder")
-        return source_name(path, self.notes_dir), NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()[0]
+    def note_lines(self, name: str) -> tuple[str, list[str], dict[int, int]]:
+        """(citation name, lines, pages) of the note ``name``: its lines as citations number them and,
+        for a PDF, where each page begins among them (page -> line; empty for text). A NotesError if
+        it is not a note ingest would read (inside the notes folder, not hidden, not a link)."""
+        path, why = note_path(self.notes_dir, name)
+        if path is None:
+            raise NotesError(f"{name} {why}")
+        lines, pages = NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()
+        starts = page_starts(pages) if path.suffix.lower() == ".pdf" else {}
+        return source_name(path, self.notes_dir, self.label), lines, starts

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer.types import Passage
-from core.spans import Quote
+from core.spans import Quote, on_pages, span_dict
 from core.text import WORD, find_quantities, sentence_spans, terms
 
 OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
@@ -70,7 +70,7 @@ class ExamAnswer:
                     "letter": v.letter,
                     "text": v.text,
                     "support": round(v.support, 3),
-                    "citations": [c.__dict__ for c in v.citations],
+                    "citations": [span_dict(c) for c in v.citations],
                 }
                 for v in self.verdicts
             ],
@@ -196,7 +196,8 @@ def solve(
         )
         best, p, number, line = scored[0]
         raw[letter] = best
-        verdicts.append(OptionVerdict(letter, text, best, [Quote(p.source, number, number, line.strip())]))
+        quote = on_pages(Quote(p.source, number, number, line.strip()), p.pages)
+        verdicts.append(OptionVerdict(letter, text, best, [quote]))
     top = max(raw.values(), default=0.0)
     # Support shown as 0-1: the best-supported option near 0.9, others lower by their distance to it.
     verdicts = [

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 
 from assistant.quiz.names import PAREN, loose, mentions, same_thing
-from core.spans import Quote
+from core.spans import Quote, on_pages, page_map
 from core.text import PRONOUNS, SEPARATOR, UNDERLINE, Quantity, find_quantities, sentence_spans
 
 ITEM_MARK = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])|[-•*])\s*")
@@ -292,8 +292,9 @@ def _lines(docs: Iterable[Document]) -> dict[str, dict[int, _Line]]:
 
 
 def _evidence(first: _Line, last: _Line, quote: str) -> Evidence:
+    """Lines ``first``..``last`` quoted (by page and line on it in a PDF)."""
     meta = first.doc.metadata
-    return Evidence(
+    evidence = Evidence(
         str(meta.get("source", "")),
         first.number,
         last.number,
@@ -301,6 +302,8 @@ def _evidence(first: _Line, last: _Line, quote: str) -> Evidence:
         str(meta.get("section", "")),
         first.doc.page_content,
     )
+    pages = {**page_map(str(meta.get("pages", ""))), **page_map(str(last.doc.metadata.get("pages", "")))}
+    return on_pages(evidence, pages)
 
 
 def _span_text(lines: dict[int, _Line], first: int, last: int) -> str:

@@ -33,7 +33,7 @@ from core.text import Quantity
 
 
 def _cite(ev: Evidence) -> Quote:
-    return Quote(ev.source, ev.start_line, ev.end_line, ev.quote)
+    return Quote(ev.source, ev.start_line, ev.end_line, ev.quote, start_page=ev.start_page, end_page=ev.end_page)
 
 
 def display(name: str) -> str:

@@ -8,10 +8,10 @@ True
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from core.spans import Quote
+from core.spans import Quote, span_dict
 
 Kind = Literal["mcq", "truefalse", "cloze"]
 KINDS: tuple[Kind, ...] = ("mcq", "truefalse", "cloze")
@@ -48,7 +48,7 @@ class QuizItem:
             "options": list(self.options),
             "answer": self.answer,
             "explanation": self.explanation,
-            "citation": asdict(self.citation),
+            "citation": span_dict(self.citation),
             "section": self.section,
             **({"accepted": list(self.accepted)} if self.accepted else {}),
         }
