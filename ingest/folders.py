@@ -26,13 +26,13 @@ from __future__ import annotations
 import filecmp
 from pathlib import Path
 
-from sqlalchemy import Column, String, Table, UniqueConstraint, create_engine, event, insert, select, update
+from sqlalchemy import Column, String, Table, UniqueConstraint, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from core.settings import Settings
 from ingest.errors import StoreError
-from ingest.records import METADATA, RECORDS, record_db_error, record_namespace, store_key, write_ahead
+from ingest.records import METADATA, RECORDS, engine_for, record_db_error, record_namespace, store_key
 
 FOLDERS = Table(
     "notes_folders",
@@ -62,16 +62,12 @@ def folder_label(settings: Settings, notes_dir: Path, register: bool = True) -> 
         raise
     except Exception as exc:  # SQLAlchemy raises driver and connection errors alike
         raise record_db_error(settings, exc) from None
-    finally:
-        engine.dispose()
 
 
 def _open(settings: Settings) -> Engine:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(settings.record_url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", write_ahead)
+        engine = engine_for(settings.record_url)
         METADATA.create_all(engine)
     except Exception as exc:
         raise record_db_error(settings, exc) from None

@@ -15,8 +15,7 @@ Readers compare the stamp (every folder's committed generation and dirtiness) be
 rebuild what they cache (the keyword index; in another process, the embedded Chroma client) when it
 changed. Ingests into one data dir take turns (a lock file), whether in one process or several.
 
->>> stamp = Stamp(((("notes/corpus", 3, False)),))
->>> stamp.visible() is None
+>>> Stamp((("notes/corpus", 3, False),)).visible() is None
 True
 >>> Stamp((("notes/a", 3, True),)).visible()
 {'$or': [{'folder': {'$nin': ['notes/a']}}, {'$and': [{'folder': 'notes/a'}, {'generation': {'$lte': 3}}, \
@@ -26,25 +25,23 @@ True
 from __future__ import annotations
 
 import fcntl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, create_engine, event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Boolean, Column, Integer, String, Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.settings import Settings
 from ingest.errors import StoreError
+from ingest.records import METADATA, engine_for, record_db_error, store_key
 
 NEVER = 2**62  # the ``retired`` mark of a chunk that is still current
 FOLDER_KEY, GENERATION_KEY, RETIRED_KEY = "folder", "generation", "retired"
 INTERNAL_KEYS = (FOLDER_KEY, GENERATION_KEY, RETIRED_KEY)
 
-METADATA = MetaData()
 GENERATIONS = Table(
     "index_generation",
     METADATA,
@@ -55,8 +52,6 @@ GENERATIONS = Table(
     Column("dirty", Boolean, nullable=False),
 )
 
-_ENGINES: dict[str, Engine] = {}
-_ENGINES_LOCK = threading.Lock()
 # Generations committed by this process: a reader whose store saw them being written needs no new client.
 _COMMITTED_HERE: set[tuple[str, str, int]] = set()
 
@@ -78,35 +73,13 @@ class Stamp:
         ]
         return {"$or": [{FOLDER_KEY: {"$nin": [folder for folder, _ in dirty]}}, *pending]}
 
-    def committed_elsewhere(self, store: str, since: Stamp | None) -> bool:
+    def committed_elsewhere(self, index: str, since: Stamp | None) -> bool:
         """True when a generation committed after ``since`` was written by another process."""
         before = {folder: committed for folder, committed, _ in (since.folders if since else ())}
         return any(
-            committed != before.get(folder) and (store, folder, committed) not in _COMMITTED_HERE
+            committed != before.get(folder) and (index, folder, committed) not in _COMMITTED_HERE
             for folder, committed, _ in self.folders
         )
-
-
-def store_key(settings: Settings) -> str:
-    """Which index the generations belong to: the Chroma server or folder, and the collection."""
-    return f"{settings.chroma_url or settings.chroma_dir.resolve()}#{settings.index.collection}"
-
-
-def _engine(url: str) -> Engine:
-    with _ENGINES_LOCK:
-        if url not in _ENGINES:
-            engine = create_engine(url)
-            if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", _write_ahead)
-            METADATA.create_all(engine)
-            _ENGINES[url] = engine
-        return _ENGINES[url]
-
-
-def _write_ahead(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
 
 
 class Generations:
@@ -114,12 +87,13 @@ class Generations:
 
     def __init__(self, settings: Settings) -> None:
         self.store = store_key(settings)
+        # The index, process-wide: two data dirs may hold stores of the same key in their records dbs.
+        self.index = f"{settings.record_url}#{self.store}"
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            self.engine = _engine(settings.record_url)
+            self.engine = engine_for(settings.record_url)
+            METADATA.create_all(self.engine)
         except Exception as exc:  # SQLAlchemy raises parse, driver-import and connection errors alike
-            from ingest.records import record_db_error
-
             raise record_db_error(settings, exc) from None
 
     def stamp(self) -> Stamp:
@@ -158,7 +132,7 @@ class Generations:
         """Make ``generation`` what readers of ``folder`` see (its retired chunks are still to purge)."""
         with self.engine.begin() as connection:
             connection.execute(update(GENERATIONS).where(self._row(folder)).values(committed=generation))
-        _COMMITTED_HERE.add((self.store, folder, generation))
+        _COMMITTED_HERE.add((self.index, folder, generation))
 
     def clean(self, folder: str) -> None:
         """``folder`` holds nothing but its committed chunks again: readers need no filter for it."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +42,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine import Engine
 
 from core.settings import Settings
 from ingest.errors import StoreError
@@ -63,6 +65,8 @@ NOW = {
     "sqlite": "SELECT (julianday('now') - 2440587.5) * 86400.0",
     "postgresql": "SELECT EXTRACT (EPOCH FROM CURRENT_TIMESTAMP)",
 }
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
 KEYS_PER_QUERY = 500  # keys in one IN (...): well under SQLite's limit on bound variables
 
 
@@ -71,12 +75,10 @@ class SQLRecords(RecordManager):
 
     def __init__(self, namespace: str, db_url: str) -> None:
         super().__init__(namespace)
-        self.engine = create_engine(db_url)
+        self.engine = engine_for(db_url)
         self.dialect = self.engine.dialect.name
         if self.dialect not in NOW:
             raise ValueError(f"'{self.dialect}' databases are not supported (SQLite or PostgreSQL)")
-        if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", write_ahead)
         self._upsert = _upsert(self.dialect)
 
     def create_schema(self) -> None:
@@ -143,13 +145,11 @@ class SQLRecords(RecordManager):
     @staticmethod
     def namespaces_of(db_url: str, keys: Sequence[str]) -> dict[str, str]:
         """Key -> namespace of the records of ``keys``, whatever their namespace."""
-        engine = create_engine(db_url)
         found: dict[str, str] = {}
-        with engine.connect() as connection:
+        with engine_for(db_url).connect() as connection:
             for part in _parts(keys):
                 rows = connection.execute(select(RECORDS.c.key, RECORDS.c.namespace).where(RECORDS.c.key.in_(part)))
                 found.update((str(k), str(n)) for k, n in rows)
-        engine.dispose()
         return found
 
     def _among(self, keys: Sequence[str]) -> ColumnElement[bool]:
@@ -233,6 +233,18 @@ def record_namespace(settings: Settings, notes_dir: Path, label: str | None = No
     'http://127.0.0.1:8000#notes/notes~2'
     """
     return f"{store_key(settings)}/{label or notes_dir.name}"
+
+
+def engine_for(db_url: str) -> Engine:
+    """The process's one engine for the records database at ``db_url`` (records, folder labels and
+    generations share its pool); SQLite runs in WAL mode. Each user creates its own tables."""
+    with _ENGINES_LOCK:
+        if db_url not in _ENGINES:
+            engine = create_engine(db_url)
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", write_ahead)
+            _ENGINES[db_url] = engine
+        return _ENGINES[db_url]
 
 
 def write_ahead(connection: Any, _record: Any) -> None:

@@ -58,11 +58,18 @@ def setup(tmp_path: Path) -> tuple[Settings, Path, NotesVectorStore]:
     return settings, notes, store
 
 
-def kill_at(monkeypatch: pytest.MonkeyPatch, target: str) -> None:
-    def die(*_args: object, **_kwargs: object) -> None:
-        raise Killed(target)
+def ingest_killed_at(
+    monkeypatch: pytest.MonkeyPatch, point: str, notes: Path, settings: Settings, store: NotesVectorStore
+) -> None:
+    """Ingest ``notes`` with the ingest killed when it reaches ``point`` (a dotted callable)."""
 
-    monkeypatch.setattr(target, die)
+    def die(*_args: object, **_kwargs: object) -> None:
+        raise Killed(point)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(point, die)
+        with pytest.raises(Killed):
+            ingest_paths([notes], settings, store)
 
 
 @pytest.mark.parametrize("point", ["ingest.generations.Generations.commit", "ingest.store.NotesVectorStore.purge"])
@@ -72,10 +79,7 @@ def test_a_killed_ingest_shows_old_or_new_never_a_mix(
     settings, notes, store = setup
     assert seen(store, settings) == texts(version(1))
     write(notes, version(2))
-    with monkeypatch.context() as patch:
-        kill_at(patch, point)
-        with pytest.raises(Killed):
-            ingest_paths([notes], settings, store)
+    ingest_killed_at(monkeypatch, point, notes, settings, store)
     # Killed before its commit, the index holds both versions; readers see exactly one of them.
     assert store.count() > len(texts(version(1)))
     after = seen(store, settings)
@@ -94,10 +98,7 @@ def test_a_killed_ingest_then_reverted_notes_keep_every_chunk(
 ) -> None:
     settings, notes, store = setup
     write(notes, version(2))
-    with monkeypatch.context() as patch:
-        kill_at(patch, "ingest.generations.Generations.commit")
-        with pytest.raises(Killed):
-            ingest_paths([notes], settings, store)
+    ingest_killed_at(monkeypatch, "ingest.generations.Generations.commit", notes, settings, store)
     write(notes, version(1))  # the learner undoes the edit before the next ingest
     ingest_paths([notes], settings, store)
     assert seen(store, settings) == texts(version(1))
@@ -110,10 +111,7 @@ def test_another_folder_committing_does_not_show_a_killed_folders_half(
 ) -> None:
     settings, notes, store = setup
     write(notes, version(2))
-    with monkeypatch.context() as patch:
-        kill_at(patch, "ingest.generations.Generations.commit")
-        with pytest.raises(Killed):
-            ingest_paths([notes], settings, store)
+    ingest_killed_at(monkeypatch, "ingest.generations.Generations.commit", notes, settings, store)
     other = tmp_path / "other"
     write(other, {"o.txt": "Gadget\nGadget keeps 7 days of logs."})
     ingest_paths([other], settings, store)

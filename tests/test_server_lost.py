@@ -64,4 +64,5 @@ def test_every_stage_names_a_lost_server(
     assert [n.name for n in workspace.notes()] == [n.name for n in listed] == ["sqs.txt"]
     # The chat answers with the error instead of raising.
     answer = assistant.answer("How long is the visibility timeout?")
+    assert not answer.grounded and answer.citations == [] and answer.passages == []
     assert answer.error is not None and f"lost the Chroma server at {url}" in answer.error

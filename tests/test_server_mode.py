@@ -144,23 +144,3 @@ def test_assistant_names_an_unreachable_server(
         default_assistant.cache_clear()
     assert not answer.grounded and answer.citations == []
     assert answer.error is not None and f"cannot reach the Chroma server at {url}" in answer.error
-
-
-@pytest.mark.slow
-def test_assistant_names_a_server_that_goes_away(tmp_path: Path, embeddings: LazyEmbeddings) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "sqs.txt").write_text(
-        "SQS\n\nThe default visibility timeout of an SQS queue is 30 seconds.\n"
-        "Long polling waits up to 20 seconds for a message.\n",
-        encoding="utf-8",
-    )
-    with ChromaServer(tmp_path / "db") as server:
-        url = server.url
-        settings = Settings(data_dir=tmp_path / "data", notes_dir=notes, chroma_url=url)
-        assert ingest_paths([notes], settings, open_store(settings, embeddings)).added > 0
-        assistant = Assistant(settings, embeddings)
-        assert assistant.answer("What is the default visibility timeout of SQS?").grounded
-    answer = assistant.answer("How long does long polling wait?")  # the server has stopped
-    assert not answer.grounded and answer.citations == [] and answer.passages == []
-    assert answer.error is not None and f"lost the Chroma server at {url}" in answer.error

@@ -87,7 +87,7 @@ class Assistant:
             return self.retriever
         with self._sync_lock:
             if stamp != self._stamp:
-                if stamp.committed_elsewhere(self.generations.store, self._stamp):
+                if stamp.committed_elsewhere(self.generations.index, self._stamp):
                     self.store = reopen_store(self.settings, self.embeddings)
                 self.retriever = self._retriever_for(stamp)
                 self._stamp = stamp
