@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from core.spans import LineSpan
 from core.text import HEADING, SEPARATOR, UNDERLINE
+
+if TYPE_CHECKING:
+    from langchain_core.documents import Document
 
 # "Title - definition" / "Title : definition" lines that open a topic (short title, then text).
 DEFINITION = re.compile(r"^\s*(?P<title>[A-Za-z][\w .()&@/'’,+-]{0,60}?)\s*(?:\s-{1,2}|:)(?=\s|$)")  # noqa: RUF001
@@ -191,3 +195,9 @@ def _label(section_title: str, topic: str) -> str:
     if topic and topic.lower() != section_title.lower():
         return f"{section_title} > {topic}" if section_title else topic
     return section_title or "notes"
+
+
+def embedding_text(doc: Document) -> str:
+    """What is embedded for a chunk: its section title, then its text."""
+    section = doc.metadata.get("section", "")
+    return f"{section}\n{doc.page_content}" if section else doc.page_content

@@ -16,12 +16,18 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
-
-from langchain_core.embeddings import Embeddings
+from typing import TYPE_CHECKING, Any
 
 from core.settings import BUNDLED_MODEL, Settings
 from ingest.errors import StoreError
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings as EmbeddingsBase
+else:
+    # LangChain's base class imports its runnables and callbacks (0.3-1 s of a cold question, which
+    # only calls the two methods). LazyEmbeddings has its interface; ``ingest.store`` registers it
+    # as an ``Embeddings`` when the store is opened.
+    EmbeddingsBase = object
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +54,7 @@ def _load_sentence_transformer(name: str, threads: int) -> Any:
     return SentenceTransformer(model_path(name), device="cpu")
 
 
-class LazyEmbeddings(Embeddings):
+class LazyEmbeddings(EmbeddingsBase):
     """Embeddings loaded on first use, so that runs that embed nothing (a re-ingest of unchanged
     notes) never pay the model's import and load time. Given ``data_dir``, they write the model's
     ONNX export there whenever they load sentence-transformers and it is missing; with
@@ -124,6 +130,12 @@ class LazyEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_documents(texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return self.embed_query(text)
 
 
 def embeddings_for(settings: Settings, for_questions: bool = False) -> LazyEmbeddings:

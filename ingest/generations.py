@@ -27,7 +27,6 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +35,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.settings import Settings
 from ingest.errors import StoreError
-from ingest.records import METADATA, engine_for, record_db_error, store_key
-
-NEVER = 2**62  # the ``retired`` mark of a chunk that is still current
-FOLDER_KEY, GENERATION_KEY, RETIRED_KEY = "folder", "generation", "retired"
-INTERNAL_KEYS = (FOLDER_KEY, GENERATION_KEY, RETIRED_KEY)
+from ingest.records import METADATA, engine_for, record_db_error
+from ingest.stamps import (  # noqa: F401  (re-exported: the generation marks)
+    FOLDER_KEY,
+    GENERATION_KEY,
+    GENERATIONS_TABLE,
+    INTERNAL_KEYS,
+    NEVER,
+    RETIRED_KEY,
+    Stamp,
+    committed_here,
+    index_name,
+    store_key,
+)
 
 GENERATIONS = Table(
-    "index_generation",
+    GENERATIONS_TABLE,
     METADATA,
     Column("store", String, primary_key=True),
     Column("folder", String, primary_key=True),
@@ -52,43 +59,12 @@ GENERATIONS = Table(
     Column("dirty", Boolean, nullable=False),
 )
 
-# Generations committed by this process: a reader whose store saw them being written needs no new client.
-_COMMITTED_HERE: set[tuple[str, str, int]] = set()
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """Each folder's (name, committed generation, dirty): what a reader of the index may see."""
-
-    folders: tuple[tuple[str, int, bool], ...] = ()
-
-    def visible(self) -> dict[str, Any] | None:
-        """The Chroma ``where`` filter that shows only committed chunks; None when nothing is pending."""
-        dirty = [(folder, committed) for folder, committed, is_dirty in self.folders if is_dirty]
-        if not dirty:
-            return None
-        pending = [
-            {"$and": [{FOLDER_KEY: folder}, {GENERATION_KEY: {"$lte": c}}, {RETIRED_KEY: {"$gt": c}}]}
-            for folder, c in dirty
-        ]
-        return {"$or": [{FOLDER_KEY: {"$nin": [folder for folder, _ in dirty]}}, *pending]}
-
-    def committed_elsewhere(self, index: str, since: Stamp | None) -> bool:
-        """True when a generation committed after ``since`` was written by another process."""
-        before = {folder: committed for folder, committed, _ in (since.folders if since else ())}
-        return any(
-            committed != before.get(folder) and (index, folder, committed) not in _COMMITTED_HERE
-            for folder, committed, _ in self.folders
-        )
-
-
 class Generations:
     """The generation rows of one index in the records database."""
 
     def __init__(self, settings: Settings) -> None:
         self.store = store_key(settings)
-        # The index, process-wide: two data dirs may hold stores of the same key in their records dbs.
-        self.index = f"{settings.record_url}#{self.store}"
+        self.index = index_name(settings)
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             self.engine = engine_for(settings.record_url)
@@ -132,7 +108,7 @@ class Generations:
         """Make ``generation`` what readers of ``folder`` see (its retired chunks are still to purge)."""
         with self.engine.begin() as connection:
             connection.execute(update(GENERATIONS).where(self._row(folder)).values(committed=generation))
-        _COMMITTED_HERE.add((self.index, folder, generation))
+        committed_here(self.index, folder, generation)
 
     def clean(self, folder: str) -> None:
         """``folder`` holds nothing but its committed chunks again: readers need no filter for it."""

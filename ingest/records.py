@@ -46,6 +46,7 @@ from sqlalchemy.engine import Engine
 
 from core.settings import Settings
 from ingest.errors import StoreError
+from ingest.stamps import store_key
 
 METADATA = MetaData()
 RECORDS = Table(  # LangChain's SQLRecordManager schema, column for column
@@ -209,18 +210,6 @@ def _upsert(dialect: str) -> Insert:
 
 def _parts(keys: Sequence[str]) -> list[Sequence[str]]:
     return [keys[i : i + KEYS_PER_QUERY] for i in range(0, len(keys), KEYS_PER_QUERY)]
-
-
-def store_key(settings: Settings) -> str:
-    """The store the records describe: the collection, prefixed by the store's location unless the
-    records live beside the embedded store they describe.
-
-    >>> store_key(Settings()), store_key(Settings(chroma_url="http://127.0.0.1:8000"))
-    ('notes', 'http://127.0.0.1:8000#notes')
-    """
-    # Records of one store must never vouch for another: switching to a server re-ingests into it.
-    where = settings.chroma_url or (str(settings.chroma_dir) if settings.record_db_url else "")
-    return f"{where}#{settings.index.collection}" if where else settings.index.collection
 
 
 def record_namespace(settings: Settings, notes_dir: Path, label: str | None = None) -> str:

@@ -17,15 +17,18 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import httpx
+import numpy as np
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from core.settings import Settings
-from ingest.embeddings import embeddings_for
+from ingest.chunking import embedding_text
+from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import StoreError
 from ingest.generations import FOLDER_KEY, GENERATION_KEY, INTERNAL_KEYS, NEVER, RETIRED_KEY
 
+Embeddings.register(LazyEmbeddings)  # it has the interface without importing it (ingest.embeddings)
 MODEL_KEY = "embedding_model"
 PAGE = 5000  # chunks per get or update
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,12 +46,6 @@ def _transport(method: F) -> F:
             raise StoreError(f"lost the Chroma server at {self.server or 'its address'}: {exc}") from None
 
     return call  # type: ignore[return-value]
-
-
-def embedding_text(doc: Document) -> str:
-    """What is embedded for a chunk: its section title, then its text."""
-    section = doc.metadata.get("section", "")
-    return f"{section}\n{doc.page_content}" if section else doc.page_content
 
 
 class NotesVectorStore(Chroma):
@@ -136,16 +133,31 @@ class NotesVectorStore(Chroma):
     def documents(self, where: dict[str, Any] | None = None) -> list[Document]:
         """Every stored chunk (or those matching ``where``), with ids, in pages of 5,000; their
         metadata is what the loader made (no generation marks)."""
+        return self.documents_and_vectors(where, vectors=False)[0]
+
+    @_transport
+    def documents_and_vectors(
+        self, where: dict[str, Any] | None = None, vectors: bool = True
+    ) -> tuple[list[Document], Any]:
+        """``documents(where)`` and, row for row, their stored vectors (a float32 array; None
+        without ``vectors``), read in the same pages so that rows and chunks match."""
         docs: list[Document] = []
+        rows: list[Any] = []
+        include: list[Any] = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
         offset = 0
         while True:
-            got = self.collection.get(where=where, include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            got = self.collection.get(where=where, include=include, limit=PAGE, offset=offset)
             for id_, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
                 shown = {k: v for k, v in (meta or {}).items() if k not in INTERNAL_KEYS}
                 docs.append(Document(id=id_, page_content=text or "", metadata=shown))
+            if vectors and len(got["ids"]):
+                rows.append(np.asarray(got["embeddings"], dtype=np.float32))
             if len(got["ids"]) < PAGE:
-                return docs
+                break
             offset += PAGE
+        if not vectors:
+            return docs, None
+        return docs, np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
     @_transport
     def count(self) -> int:

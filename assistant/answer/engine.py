@@ -13,21 +13,26 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 
 from assistant.answer.compose import WEIGHTS, Scored, pick_answer, rerank_best, score_sentences
 from assistant.answer.followup import resolve
-from assistant.answer.rerank import Reranker
+from assistant.answer.loading import LoadingReranker, warm
 from assistant.answer.retrieval import NotesRetriever
+from assistant.answer.saved_index import saved_index
 from assistant.answer.types import Answer, Passage
 from core.settings import BUNDLED_MODEL, Settings
 from core.spans import Citation
 from core.text import is_text, terms
 from ingest.embeddings import LazyEmbeddings, embeddings_for
 from ingest.errors import StoreError
-from ingest.generations import Generations, Stamp
-from ingest.store import open_store, reopen_store
+from ingest.stamps import Stamp, StampReader
+from ingest.store_access import StoreAccess
+
+if TYPE_CHECKING:
+    from ingest.store import NotesVectorStore
 
 MAX_QUESTION_CHARS = 2000
 SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
@@ -69,11 +74,14 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, embeddings: LazyEmbeddings | None = None) -> None:
         self.settings = settings or Settings()
         self.embeddings = embeddings or embeddings_for(self.settings, for_questions=True)
-        self.store = open_store(self.settings, self.embeddings, create=False)
-        self.generations = Generations(self.settings)
+        self.reranker = LoadingReranker() if self.settings.answer.reranker else None
+        warm(self.embeddings)
+        self._store = StoreAccess(self.settings, self.embeddings)
+        self.generations = StampReader(self.settings)
         self._stamp = self.generations.stamp()
         self.retriever = self._retriever_for(self._stamp)
-        self.reranker = Reranker() if self.settings.answer.reranker else None
+        if self.retriever.saved is None or not self.retriever.saved.exists():
+            self._store.get()  # the index's errors (none yet, another model) belong to the start
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
@@ -88,13 +96,21 @@ class Assistant:
         with self._sync_lock:
             if stamp != self._stamp:
                 if stamp.committed_elsewhere(self.generations.index, self._stamp):
-                    self.store = reopen_store(self.settings, self.embeddings)
+                    self._store.reopen()
                 self.retriever = self._retriever_for(stamp)
                 self._stamp = stamp
             return self.retriever
 
+    @property
+    def store(self) -> NotesVectorStore:
+        """The notes store, opened on first use (a saved index answers questions without it)."""
+        return self._store.get()
+
     def _retriever_for(self, stamp: Stamp) -> NotesRetriever:
-        return NotesRetriever(store=self.store, k=self.settings.retrieval.top_k, where=stamp.visible())
+        return NotesRetriever(
+            store=self._store.get, k=self.settings.retrieval.top_k, where=stamp.visible(),
+            saved=saved_index(self.settings, stamp),
+        )
 
     def chunks(self) -> list[Document]:
         """Every chunk of the current generation."""
