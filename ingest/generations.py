@@ -110,6 +110,11 @@ class Generations:
             connection.execute(update(GENERATIONS).where(self._row(folder)).values(committed=generation))
         committed_here(self.index, folder, generation)
 
+    def abandon(self, folder: str) -> None:
+        """The ingest of ``folder`` wrote nothing: readers keep seeing its committed generation, and
+        what they saved for it (``assistant.answer.saved_index``) stays valid."""
+        self.clean(folder)
+
     def clean(self, folder: str) -> None:
         """``folder`` holds nothing but its committed chunks again: readers need no filter for it."""
         with self.engine.begin() as connection:

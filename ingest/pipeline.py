@@ -208,14 +208,17 @@ def _index_batch(
             _settle(store, records, folder, generation)
     finally:
         store.writing = None
-    generations.commit(folder, generation)
-    if result["num_deleted"] or was_dirty:
-        store.purge(folder, generation)
-    generations.clean(folder)
     report.added += result["num_added"]
     report.updated += result["num_updated"]
     report.skipped += result["num_skipped"]
     report.deleted += result["num_deleted"]
+    if not (was_dirty or result["num_added"] or result["num_updated"] or result["num_deleted"]):
+        generations.abandon(folder)  # nothing written: the committed generation still says it all
+        return
+    generations.commit(folder, generation)
+    if result["num_deleted"] or was_dirty:
+        store.purge(folder, generation)
+    generations.clean(folder)
 
 
 def _settle(store: NotesVectorStore, records: SQLRecords, folder: str, generation: int) -> None:

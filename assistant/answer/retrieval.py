@@ -106,6 +106,15 @@ class Chunks:
     vectors: np.ndarray | None
     keywords: KeywordIndex
     _rows: dict[str, int] | None = None
+    _norms: np.ndarray | None = None
+
+    def norms(self) -> np.ndarray:
+        """Each vector's length (the store compares directions: its space is cosine)."""
+        if self._norms is None:
+            assert self.vectors is not None
+            norms = np.linalg.norm(self.vectors, axis=1)
+            self._norms = np.where(norms > 0, norms, 1.0).astype(np.float32)
+        return self._norms
 
     def rows(self) -> dict[str, int]:
         """Chunk id -> its row of ``vectors``."""
@@ -258,7 +267,7 @@ def _nearest(chunks: Chunks, query_vector: list[float], k: int) -> list[tuple[Do
         return []
     query = np.asarray(query_vector, dtype=np.float32)
     query /= np.linalg.norm(query) or 1.0
-    distances = 1.0 - chunks.vectors @ query
+    distances = 1.0 - (chunks.vectors @ query) / chunks.norms()
     if len(distances) > k:  # every chunk as near as the k-th, so that ties are broken by place
         cut = np.partition(distances, k - 1)[k - 1]
         rows = np.flatnonzero(distances <= cut)
