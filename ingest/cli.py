@@ -10,7 +10,7 @@ import click
 
 from core.cli import exit_code, fail, json_option, settings_from, store_options
 from ingest.errors import NotesError, StoreError
-from ingest.pipeline import ingest_paths
+from ingest.unchanged import unchanged_report
 
 EXAMPLES = """\b
 Examples:
@@ -37,7 +37,13 @@ def ingest_command(paths: tuple[Path, ...], data_dir: Path | None, chroma_url: s
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     settings = settings_from(data_dir=data_dir, chroma_url=chroma_url)
     try:
-        report = ingest_paths(list(paths) or [settings.notes_dir], settings)
+        given = list(paths) or [settings.notes_dir]
+        # Unchanged notes are answered from the manifest, without loading the index's libraries.
+        report = unchanged_report(given, settings)
+        if report is None:
+            from ingest.pipeline import ingest_paths
+
+            report = ingest_paths(given, settings)
     except (NotesError, StoreError) as exc:
         return fail(str(exc))
     except KeyboardInterrupt:

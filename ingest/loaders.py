@@ -21,16 +21,9 @@ from langchain_core.documents import Document
 from core.spans import pages_text
 from ingest.chunking import chunk_lines
 from ingest.errors import NotesError
+from ingest.walk import SUPPORTED_SUFFIXES, TEXT_SUFFIXES, source_name  # noqa: F401  (re-exported)
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def source_name(path: Path, notes_dir: Path, label: str | None = None) -> str:
-    """The citation name of a file: the notes folder's label (``ingest.folders``; by default the
-    folder's name), then the path inside it."""
-    return (Path(label or notes_dir.name) / path.relative_to(notes_dir)).as_posix()
 
 
 def size_problem(size: int, max_bytes: int) -> str | None:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -27,10 +26,11 @@ from core.settings import Settings
 from ingest.errors import NotesError
 from ingest.folders import folder_label
 from ingest.generations import FOLDER_KEY, GENERATION_KEY, NEVER, RETIRED_KEY, Generations, Stamp, ingest_turn
-from ingest.loaders import SUPPORTED_SUFFIXES, NotesLoader, source_name
+from ingest.loaders import NotesLoader
+from ingest.plan import Batch, FileProblem, IngestReport, plan, resolve_paths
 from ingest.records import SQLRecords, open_record_manager
 from ingest.store import NotesVectorStore, embedding_text, open_store
-from ingest.walk import notes_files
+from ingest.unchanged import digest, record
 
 log = logging.getLogger(__name__)
 # Chunks per index() batch: each batch is one record-manager lookup and update and one store upsert,
@@ -38,98 +38,13 @@ log = logging.getLogger(__name__)
 INDEX_BATCH = 500
 
 
-@dataclass
-class FileProblem:
-    """A file that was not ingested, and why."""
-
-    file: str
-    reason: str
-
-
-@dataclass
-class IngestReport:
-    """What one ingest run did, in chunks (``skipped`` = unchanged chunks left as they were)."""
-
-    files: int = 0
-    chunks: int = 0
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    deleted: int = 0
-    seconds: float = 0.0
-    problems: list[FileProblem] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "files": self.files,
-            "chunks": self.chunks,
-            "added": self.added,
-            "updated": self.updated,
-            "skipped": self.skipped,
-            "deleted": self.deleted,
-            "seconds": round(self.seconds, 3),
-            "problems": [{"file": p.file, "reason": p.reason} for p in self.problems],
-        }
-
-
-@dataclass
-class Batch:
-    """Files of one notes folder to index together; ``whole`` when the folder itself was given,
-    so that files gone from it are removed from the index. ``label`` names the folder in citations
-    and records (``ingest.folders``)."""
-
-    notes_dir: Path
-    files: list[Path]
-    whole: bool
-    label: str = ""
-
-    def source(self, path: Path) -> str:
-        return source_name(path, self.notes_dir, self.label)
-
-
-def resolve_paths(paths: Iterable[Path]) -> list[Path]:
-    """The given notes folders and files, resolved; a NotesError for one that is missing or of an
-    unsupported type."""
-    resolved: list[Path] = []
-    for raw in paths:
-        path = raw.expanduser().resolve()
-        if not path.exists():
-            raise NotesError(f"{raw}: no such file or folder")
-        if not path.is_dir() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
-            raise NotesError(f"{raw}: unsupported file type '{path.suffix or '(none)'}' (supported: {kinds})")
-        resolved.append(path)
-    return resolved
-
-
-def plan(
-    paths: Iterable[Path], label_of: Callable[[Path], str] | None = None
-) -> tuple[list[Batch], list[FileProblem]]:
-    """Group the given folders and files by notes folder, each labelled by ``label_of`` (default:
-    its name) once every path is known good; a missing path is a NotesError. Links in a folder
-    are skipped and reported (``ingest.walk``)."""
-    batches: list[Batch] = []
-    problems: list[FileProblem] = []
-    for path in resolve_paths(paths):
-        folder = path if path.is_dir() else path.parent
-        batch = Batch(folder, [path], whole=False, label=label_of(folder) if label_of else folder.name)
-        if path.is_dir():
-            files, links = notes_files(path)
-            batch.files = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
-            batch.whole = True
-            problems += [FileProblem(batch.source(p), reason) for p, reason in links]
-            problems += [
-                FileProblem(batch.source(p), f"unsupported file type '{p.suffix or '(none)'}'")
-                for p in files
-                if p.suffix.lower() not in SUPPORTED_SUFFIXES
-            ]
-        batches.append(batch)
-    return batches, problems
-
-
-def _chunks(batch: Batch, settings: Settings, store: NotesVectorStore, report: IngestReport) -> list[Document]:
+def _chunks(
+    batch: Batch, settings: Settings, store: NotesVectorStore, report: IngestReport,
+    digests: dict[str, tuple[str, int]] | None = None,
+) -> list[Document]:
     """All chunks of the batch's files. A file that can't be read keeps the chunks it already
-    has in the index (they are passed on unchanged, so cleanup does not delete them)."""
+    has in the index (they are passed on unchanged, so cleanup does not delete them). ``digests``
+    gets each file read (path in the folder -> (SHA-256 taken before reading it, chunks))."""
     docs: list[Document] = []
     for path in batch.files:
         loader = NotesLoader(
@@ -137,8 +52,13 @@ def _chunks(batch: Batch, settings: Settings, store: NotesVectorStore, report: I
             int(settings.index.max_file_mb * 1e6), batch.label,
         )
         try:
-            docs += loader.load()
+            # Hashed first: a file changed while it is read is hashed as it was, so the next ingest reads it again.
+            sha = digest(path) if digests is not None else ""
+            chunks = loader.load()
+            docs += chunks
             report.files += 1
+            if digests is not None:
+                digests[path.relative_to(batch.notes_dir).as_posix()] = (sha, len(chunks))
         except (NotesError, OSError) as exc:
             source = batch.source(path)
             reason = str(exc).removeprefix(f"{path}: ")
@@ -165,11 +85,15 @@ def ingest_paths(paths: Iterable[Path], settings: Settings, store: NotesVectorSt
         report = IngestReport(problems=problems)
         _adopt_unmarked(store, generations, settings)
         for batch in batches:
-            docs = _chunks(batch, settings, store, report)
+            problems_before = len(report.problems)
+            digests: dict[str, tuple[str, int]] = {}
+            docs = _chunks(batch, settings, store, report, digests if batch.whole else None)
             report.chunks += len(docs)
             if not docs and not batch.whole:
                 continue
-            _index_batch(batch, docs, settings, store, generations, report)
+            namespace, committed = _index_batch(batch, docs, settings, store, generations, report)
+            if batch.whole and len(report.problems) == problems_before and not settings.chroma_url:
+                record(settings, batch.notes_dir, batch.label, namespace, committed, digests)
     report.seconds = time.perf_counter() - started
     for problem in report.problems:
         log.warning("skipped %s: %s", problem.file, problem.reason)
@@ -179,11 +103,13 @@ def ingest_paths(paths: Iterable[Path], settings: Settings, store: NotesVectorSt
 def _index_batch(
     batch: Batch, docs: list[Document], settings: Settings, store: NotesVectorStore, generations: Generations,
     report: IngestReport,
-) -> None:
-    """Index one folder's chunks as a new generation, commit it, then purge what it retired."""
+) -> tuple[str, int]:
+    """Index one folder's chunks as a new generation, commit it, then purge what it retired:
+    (the folder's records namespace, its committed generation now)."""
     records = open_record_manager(settings, batch.notes_dir, batch.label)
     folder = records.namespace
-    was_dirty = any(name == folder and dirty for name, _, dirty in generations.stamp().folders)
+    before = {name: (committed, dirty) for name, committed, dirty in generations.stamp().folders}
+    was_dirty = before.get(folder, (0, False))[1]
     generation = generations.begin(folder)
     cleanup: Literal["full", "scoped_full"] = "full" if batch.whole else "scoped_full"
     # Sorted by length, each embedding batch pads to a near length. In file order, batches of
@@ -214,11 +140,12 @@ def _index_batch(
     report.deleted += result["num_deleted"]
     if not (was_dirty or result["num_added"] or result["num_updated"] or result["num_deleted"]):
         generations.abandon(folder)  # nothing written: the committed generation still says it all
-        return
+        return folder, before.get(folder, (0, False))[0]
     generations.commit(folder, generation)
     if result["num_deleted"] or was_dirty:
         store.purge(folder, generation)
     generations.clean(folder)
+    return folder, generation
 
 
 def _settle(store: NotesVectorStore, records: SQLRecords, folder: str, generation: int) -> None:

@@ -23,6 +23,15 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
+
+
+def source_name(path: Path, notes_dir: Path, label: str | None = None) -> str:
+    """The citation name of a file: the notes folder's label (``ingest.folders``; by default the
+    folder's name), then the path inside it."""
+    return (Path(label or notes_dir.name) / path.relative_to(notes_dir)).as_posix()
+
 
 def notes_files(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The regular files under ``root`` (hidden ones left out), sorted, and the links skipped, each
