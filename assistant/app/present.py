@@ -28,7 +28,7 @@ from assistant.answer.types import Answer
 from assistant.app.context import ContextLine
 from assistant.quiz.grading import GradeResult, QuizScore
 from core.spans import Citation, Quote
-from ingest.pipeline import IngestReport
+from ingest.plan import IngestReport
 
 NOT_IN_NOTES = "**Not in your notes.**"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#<>|~$&@])")

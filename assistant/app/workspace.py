@@ -23,12 +23,10 @@ from assistant.app.logins import user_folder
 from assistant.app.uploads import list_notes
 from assistant.review.store import ReviewStore
 from core.settings import Settings
-from ingest import IngestReport, StoreError, ingest_paths, open_store
 from ingest.embeddings import LazyEmbeddings, embeddings_for
-from ingest.errors import NotesError
-from ingest.folders import folder_label
-from ingest.loaders import NotesLoader, page_starts, source_name
-from ingest.walk import note_path
+from ingest.errors import NotesError, StoreError
+from ingest.plan import IngestReport
+from ingest.walk import note_path, source_name
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +65,8 @@ class Workspace:
         """The notes folder's citation label (``ingest.folders``): its name unless another folder of
         that name was ingested into the index first."""
         try:
+            from ingest.folders import folder_label  # SQLAlchemy: not on the way to the first page
+
             return folder_label(self.settings, self.notes_dir, register=False)
         except StoreError:  # no usable record db: nothing is indexed under any label
             return self.notes_dir.name
@@ -111,6 +111,9 @@ class Workspace:
 
     def ingest(self, paths: list[Path]) -> IngestReport:
         """Ingest into the assistant's store (creating the index if there is none), then refresh it."""
+        from ingest.pipeline import ingest_paths  # the index's libraries: loaded when first needed
+        from ingest.store import open_store
+
         with self._ingest_lock:
             try:
                 store = self.assistant().store
@@ -141,6 +144,8 @@ class Workspace:
         path, why = note_path(self.notes_dir, name)
         if path is None:
             raise NotesError(f"{name} {why}")
+        from ingest.loaders import NotesLoader, page_starts
+
         lines, pages = NotesLoader(path, self.notes_dir, max_bytes=self.max_bytes).lines()
         starts = page_starts(pages) if path.suffix.lower() == ".pdf" else {}
         return source_name(path, self.notes_dir, self.label), lines, starts
