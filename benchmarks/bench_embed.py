@@ -1,11 +1,14 @@
 """The embedding model on the question path: sentence-transformers (torch) against its ONNX export.
 
     python -m benchmarks.bench_embed ask --runs 5
+    python -m benchmarks.bench_embed ask --runs 5 --old-tree /tmp/wt-17f4012   # against that commit
     python -m benchmarks.bench_embed encode --chunks 2000
 
 ``ask`` times a cold ``python study.py ask QUESTION`` (a new process each time, GNU time) over an
 index of corpus/, alternating the old path (``STUDY_INDEX__ONNX_QUESTIONS=false``) and the new one,
-``--runs`` times each, and gives the median. ``encode`` loads both models in one process, warms
+``--runs`` times each, and gives the median. With ``--old-tree`` (a work tree of an older
+commit, e.g. 17f4012, the issue's baseline) its ``python -m assistant ask QUESTION`` is the old
+path instead. ``encode`` loads both models in one process, warms
 them, then encodes the same ``--chunks`` texts (corpus/'s chunks repeated) with each in turn,
 ``--rounds`` times, batch as ingest's.
 """
@@ -37,21 +40,40 @@ def _data_dir(work: Path) -> Path:
     return data
 
 
-def ask(runs: int, work: Path) -> None:
+def ask(runs: int, work: Path, old_tree: Path | None = None) -> None:
     data = _data_dir(work)
-    paths = {"sentence-transformers (old)": {"STUDY_INDEX__ONNX_QUESTIONS": "false"}, "onnx (new)": {}}
+    Run = tuple[list[str], dict[str, str], Path | None]
+    new_run: Run = (["study.py", "ask", "--data-dir", str(data), QUESTION], {}, None)
+    if old_tree is None:
+        old_name = "sentence-transformers (old)"
+        old_run: Run = (new_run[0], {"STUDY_INDEX__ONNX_QUESTIONS": "false"}, None)
+    else:
+        old_name = f"{_commit(old_tree)} (old)"
+        old_run = (["-m", "assistant", "ask", QUESTION], {"STUDY_DATA_DIR": str(data)}, old_tree)
+    paths: dict[str, Run] = {old_name: old_run, "this tree (new)": new_run}
     times: dict[str, list[float]] = {name: [] for name in paths}
+    peaks: dict[str, list[float]] = {name: [] for name in paths}
     print(f"load before: {load()}")
     for _ in range(runs):
-        for name, env in paths.items():
-            run = run_child(["study.py", "ask", "--data-dir", str(data), QUESTION], env)
+        for name, (args, env, cwd) in paths.items():
+            run = run_child(args, env, cwd)
             if run.returncode != 0 or "notes.txt:142" not in run.stdout:
                 raise RuntimeError(f"{name}: {run.stderr[-2000:]}")
             times[name].append(run.seconds)
+            peaks[name].append(run.max_rss_mb)
     print(f"load after: {load()}")
-    rows = [[name, f"{statistics.median(t):.2f}", f"{min(t):.2f}-{max(t):.2f}", " ".join(f"{s:.1f}" for s in t)]
-            for name, t in times.items()]
-    print(table(["question path", "median s", "range s", "runs (s)"], rows))
+    rows = [[name, f"{statistics.median(t):.2f}", f"{min(t):.2f}-{max(t):.2f}", " ".join(f"{s:.1f}" for s in t),
+             f"{max(peaks[name]):.0f}"] for name, t in times.items()]
+    print(table(["question path", "median s", "range s", "runs (s)", "peak RSS MB"], rows))
+    old, new = (statistics.median(t) for t in times.values())
+    print(f"new / old: {new / old:.1%}")
+
+
+def _commit(tree: Path) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
 def encode(chunks: int, rounds: int, work: Path) -> None:
@@ -78,7 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=WORK)
     sub = parser.add_subparsers(dest="what", required=True)
-    sub.add_parser("ask").add_argument("--runs", type=int, default=5)
+    asking = sub.add_parser("ask")
+    asking.add_argument("--runs", type=int, default=5)
+    asking.add_argument("--old-tree", type=Path, help="a work tree of the old commit (its `python -m assistant ask`)")
     enc = sub.add_parser("encode")
     enc.add_argument("--chunks", type=int, default=2000)
     enc.add_argument("--rounds", type=int, default=1)
@@ -86,7 +110,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     print(machine())
     if args.what == "ask":
-        ask(args.runs, args.work)
+        ask(args.runs, args.work, args.old_tree)
     else:
         encode(args.chunks, args.rounds, args.work)
 

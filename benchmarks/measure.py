@@ -43,8 +43,8 @@ class ChildRun:
         return dict(json.loads(self.stdout.strip().splitlines()[-1]))
 
 
-def run_child(args: Sequence[str], env: dict[str, str] | None = None) -> ChildRun:
-    """Run ``python args...`` from the project root under GNU time, which gives its own peak RSS.
+def run_child(args: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> ChildRun:
+    """Run ``python args...`` from the project root (or ``cwd``) under GNU time, which gives its own peak RSS.
 
     Not wait4 on the child directly: on Linux a child's ``ru_maxrss`` starts at its parent's peak
     (the high-water mark survives fork and exec), so a small child of a large benchmark process
@@ -56,7 +56,7 @@ def run_child(args: Sequence[str], env: dict[str, str] | None = None) -> ChildRu
         started = time.perf_counter()
         proc = subprocess.run(
             [GNU_TIME, "-f", "%M", "-o", rss.name, sys.executable, *args],
-            cwd=PROJECT_ROOT, env=full_env, capture_output=True, text=True, check=False,
+            cwd=cwd or PROJECT_ROOT, env=full_env, capture_output=True, text=True, check=False,
         )
         seconds = time.perf_counter() - started
         peak_kb = int(Path(rss.name).read_text().split()[-1])  # after "Command exited ..." if it failed
