@@ -9,7 +9,8 @@ Each run starts ``python study.py serve`` on a free loopback port (a new process
 index, polls ``GET /`` until it answers 200 (the first page), then asks one question through the
 app's API (``/gradio_api/call/ask``) and waits for the complete answer (the first answer; both
 timed from the moment the process was started). Then it asks ``--questions`` more, one at a time
-(the eval set's test part, else the whole set, in file order), and reads the server's peak RSS
+(the eval set's test part, else the whole set, in file order) in the same session (as one learner
+does; ``--session-per-question``: each in a new one), and reads the server's peak RSS
 (``VmHWM`` in /proc) before stopping it. The first run after an ingest builds the saved keyword
 index (``assistant.answer.saved_index``); the runs after it load it: the table says which.
 """
@@ -60,8 +61,9 @@ def _wait_for_page(port: int, proc: subprocess.Popen[bytes], started: float) -> 
     raise RuntimeError("no page within the timeout")
 
 
-def _ask(port: int, question: str) -> str:
-    events = api_ask(port, json.dumps({"data": [question, []]}).encode())
+def _ask(port: int, question: str, session: str | None = None) -> str:
+    body: dict[str, Any] = {"data": [question, []], **({"session_hash": session} if session else {})}
+    events = api_ask(port, json.dumps(body).encode())
     complete = [data for event, data in events if event == "complete"]
     if not complete:
         raise RuntimeError(f"no complete answer: {events[-3:]}")
@@ -75,7 +77,7 @@ def _peak_rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmHWM"]) / 1024, int(fields["VmRSS"]) / 1024
 
 
-def run(data_dir: Path, notes_dir: Path | None, n_questions: int) -> dict[str, Any]:
+def run(data_dir: Path, notes_dir: Path | None, n_questions: int, one_session: bool) -> dict[str, Any]:
     port = free_port()
     saved = any((data_dir / "question-index").glob("*.npz"))
     args = [sys.executable, "study.py", "serve", "--data-dir", str(data_dir), "--port", str(port)]
@@ -87,14 +89,15 @@ def run(data_dir: Path, notes_dir: Path | None, n_questions: int) -> dict[str, A
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         page = _wait_for_page(port, proc, started)
-        first = _ask(port, FIRST_QUESTION)
+        session = f"bench{port}" if one_session else None
+        first = _ask(port, FIRST_QUESTION, session)
         answer = time.perf_counter() - started
         if "notes.txt:142" not in first:
             raise RuntimeError(f"unexpected first answer: {first[:300]}")
         after_first = _peak_rss_mb(proc.pid)[0]
         asked = time.perf_counter()
         for question in questions(n_questions):
-            _ask(port, question)
+            _ask(port, question, session)
         per_question = (time.perf_counter() - asked) / n_questions if n_questions else 0.0
         peak, now = _peak_rss_mb(proc.pid)
     finally:
@@ -106,7 +109,8 @@ def run(data_dir: Path, notes_dir: Path | None, n_questions: int) -> dict[str, A
             proc.wait()
     return {"saved index": "loaded" if saved else "built", "first page s": round(page, 2),
             "first answer s": round(answer, 2), "RSS after 1st MB": round(after_first),
-            "questions": n_questions, "s / question": round(per_question, 3),
+            "questions": n_questions, "sessions": 1 if one_session else n_questions + 1,
+            "s / question": round(per_question, 3),
             "peak RSS MB": round(peak), "RSS at end MB": round(now), "load before": before}
 
 
@@ -116,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes-dir", type=Path, help="the notes folder of that index (default: corpus/)")
     parser.add_argument("--questions", type=int, default=100, help="questions after the first one")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--session-per-question", action="store_true",
+                        help="ask each question in a session of its own (default: all in one, as a learner does)")
     args = parser.parse_args(argv)
-    rows = [run(args.data_dir, args.notes_dir, args.questions) for _ in range(args.runs)]
+    rows = [run(args.data_dir, args.notes_dir, args.questions, not args.session_per_question) for _ in range(args.runs)]
     for row in rows:
         print(json.dumps(row), flush=True)
     header = list(rows[0])

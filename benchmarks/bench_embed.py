@@ -53,6 +53,7 @@ def ask(runs: int, work: Path, old_tree: Path | None = None) -> None:
     paths: dict[str, Run] = {old_name: old_run, "this tree (new)": new_run}
     times: dict[str, list[float]] = {name: [] for name in paths}
     peaks: dict[str, list[float]] = {name: [] for name in paths}
+    cpus: dict[str, list[float]] = {name: [] for name in paths}
     print(f"load before: {load()}")
     for _ in range(runs):
         for name, (args, env, cwd) in paths.items():
@@ -61,10 +62,11 @@ def ask(runs: int, work: Path, old_tree: Path | None = None) -> None:
                 raise RuntimeError(f"{name}: {run.stderr[-2000:]}")
             times[name].append(run.seconds)
             peaks[name].append(run.max_rss_mb)
+            cpus[name].append(run.cpu_seconds)
     print(f"load after: {load()}")
     rows = [[name, f"{statistics.median(t):.2f}", f"{min(t):.2f}-{max(t):.2f}", " ".join(f"{s:.1f}" for s in t),
-             f"{max(peaks[name]):.0f}"] for name, t in times.items()]
-    print(table(["question path", "median s", "range s", "runs (s)", "peak RSS MB"], rows))
+             f"{statistics.median(cpus[name]):.2f}", f"{max(peaks[name]):.0f}"] for name, t in times.items()]
+    print(table(["question path", "median s", "range s", "runs (s)", "CPU s (median)", "peak RSS MB"], rows))
     old, new = (statistics.median(t) for t in times.values())
     print(f"new / old: {new / old:.1%}")
 

@@ -35,6 +35,7 @@ class ChildRun:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system
 
     def json(self) -> dict[str, object]:
         """The last line of stdout, parsed: how the child scripts hand back their figures."""
@@ -55,13 +56,14 @@ def run_child(args: Sequence[str], env: dict[str, str] | None = None, cwd: Path 
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         started = time.perf_counter()
         proc = subprocess.run(
-            [GNU_TIME, "-f", "%M", "-o", rss.name, sys.executable, *args],
+            [GNU_TIME, "-f", "%M %U %S", "-o", rss.name, sys.executable, *args],
             cwd=cwd or PROJECT_ROOT, env=full_env, capture_output=True, text=True, check=False,
         )
         seconds = time.perf_counter() - started
-        peak_kb = int(Path(rss.name).read_text().split()[-1])  # after "Command exited ..." if it failed
+        peak_kb, user, system = Path(rss.name).read_text().split()[-3:]  # after "Command exited ..." if it failed
     return ChildRun(
-        seconds=seconds, max_rss_mb=peak_kb / 1024, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr
+        seconds=seconds, max_rss_mb=int(peak_kb) / 1024, returncode=proc.returncode, stdout=proc.stdout,
+        stderr=proc.stderr, cpu_seconds=float(user) + float(system),
     )
 
 
