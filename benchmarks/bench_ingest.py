@@ -93,21 +93,30 @@ def first_ingest(size: int, corpus: Path, data: Path, cache: VectorCache, real: 
             f"{size / seconds:.1f}", f"{first.max_rss_mb:.0f}", before]
 
 
-def reingest(size: int, corpus: Path, data: Path, repeats: int) -> list[object]:
-    """Re-ingest the unchanged corpus ``repeats`` times with the CLI: one row of figures."""
+def reingest(size: int, corpus: Path, data: Path, repeats: int, old_tree: Path | None = None) -> list[list[object]]:
+    """Re-ingest the unchanged corpus ``repeats`` times with the CLI: one row of figures (two with
+    ``old_tree``, a work tree of an older commit whose CLI runs alternately with this one's)."""
+    trees = {"": None} if old_tree is None else {"old": old_tree, "new": None}
     before = load()
-    runs: list[ChildRun] = [
-        run_child(["-m", "ingest", str(corpus), "--json"], {"STUDY_DATA_DIR": str(data)}) for _ in range(repeats)
-    ]
-    for run in runs:
-        assert run.json()["added"] == 0 and run.json()["skipped"] == size, run.stdout
-    walls = [r.seconds for r in runs]
-    inner = [float(r.json()["seconds"]) for r in runs]  # type: ignore[arg-type]
-    return [size, f"{statistics.median(walls):.2f}", f"{min(walls):.2f}-{max(walls):.2f}",
-            f"{statistics.median(inner):.2f}", f"{max(r.max_rss_mb for r in runs):.0f}", before]
+    runs: dict[str, list[ChildRun]] = {name: [] for name in trees}
+    for _ in range(repeats):
+        for name, tree in trees.items():
+            runs[name].append(run_child(["-m", "ingest", str(corpus), "--json"], {"STUDY_DATA_DIR": str(data)}, tree))
+    rows: list[list[object]] = []
+    for name, done in runs.items():
+        for run in done:
+            assert run.json()["added"] == 0 and run.json()["skipped"] == size, run.stdout
+        walls = [r.seconds for r in done]
+        inner = [float(r.json()["seconds"]) for r in done]  # type: ignore[arg-type]
+        label = f"{size} ({name})" if name else size
+        rows.append([label, f"{statistics.median(walls):.2f}", f"{min(walls):.2f}-{max(walls):.2f}",
+                     f"{statistics.median(inner):.2f}", f"{max(r.max_rss_mb for r in done):.0f}", before])
+    return rows
 
 
-def sizes(targets: list[int], work: Path, real_max: int, repeats: int, only_reingest: bool) -> None:
+def sizes(
+    targets: list[int], work: Path, real_max: int, repeats: int, only_reingest: bool, old_tree: Path | None = None
+) -> None:
     cache = VectorCache(work / "vectors")
     firsts, agains = [], []
     for size in targets:
@@ -120,8 +129,9 @@ def sizes(targets: list[int], work: Path, real_max: int, repeats: int, only_rein
                         harvest(Settings(data_dir=done), cache)
             firsts.append(first_ingest(size, corpus, data, cache, real=size <= real_max))
             print(table(FIRST_HEADER, firsts[-1:]).splitlines()[-1], flush=True)
-        agains.append(reingest(size, corpus, data, repeats))
-        print(table(AGAIN_HEADER, agains[-1:]).splitlines()[-1], flush=True)
+        again = reingest(size, corpus, data, repeats, old_tree)
+        agains += again
+        print("\n".join(table(AGAIN_HEADER, again).splitlines()[2:]), flush=True)
     if firsts:
         print("\nFirst ingest into an empty data dir (a child process; peak RSS from GNU time):")
         print(table(FIRST_HEADER, firsts))
@@ -141,13 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--real-max", type=int, default=10000, help="larger corpora take their vectors from the cache")
     s.add_argument("--repeats", type=int, default=3)
     s.add_argument("--only-reingest", action="store_true", help="re-ingest the stores of an earlier run")
+    s.add_argument("--old-tree", type=Path,
+                   help="also re-ingest with this work tree's CLI (an older commit), alternately")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
     if args.what == "throughput":
         throughput(args.chunks, args.work, args.chroma_url)
     else:
-        sizes(sorted(args.sizes), args.work, args.real_max, args.repeats, args.only_reingest)
+        sizes(sorted(args.sizes), args.work, args.real_max, args.repeats, args.only_reingest, args.old_tree)
     return 0
 
 
