@@ -63,7 +63,14 @@ def _wait_for_page(port: int, proc: subprocess.Popen[bytes], started: float) -> 
 
 def _ask(port: int, question: str, session: str | None = None) -> str:
     body: dict[str, Any] = {"data": [question, []], **({"session_hash": session} if session else {})}
-    events = api_ask(port, json.dumps(body).encode())
+    for attempt in range(3):  # a server still starting may reset the first connection
+        try:
+            events = api_ask(port, json.dumps(body).encode())
+            break
+        except ConnectionResetError:
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
     complete = [data for event, data in events if event == "complete"]
     if not complete:
         raise RuntimeError(f"no complete answer: {events[-3:]}")

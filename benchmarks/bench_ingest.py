@@ -73,6 +73,27 @@ def throughput(chunks: int, work: Path, chroma_url: str | None = None) -> None:
     print(table(["run", "chunks", "wall s", "chunks/s", "ingest / raw (wall)", "CPU s", "ingest / raw (CPU)"], rows))
 
 
+def cli_throughput(chunks: int, work: Path, old_tree: Path, rounds: int) -> None:
+    """The same ``chunks`` ingested by this tree's CLI and by ``old_tree``'s, each into a fresh data
+    dir in a child process, alternately, ``rounds`` times: chunks/s before and after."""
+    corpus = work / f"synth-{chunks}"
+    synthesize(chunks, corpus)
+    rows = []
+    for r in range(rounds):
+        for name, tree in (("old", old_tree), ("new", None)):
+            with tempfile.TemporaryDirectory(dir=work) as data:
+                before = load()
+                run = run_child(["-m", "ingest", str(corpus), "--json"], {"STUDY_DATA_DIR": data}, tree)
+                summary = run.json()
+                assert summary["added"] == chunks, summary
+                inner = float(summary["seconds"])  # type: ignore[arg-type]
+                rows.append([r + 1, name, chunks, f"{run.seconds:.1f}", f"{inner:.1f}", f"{chunks / inner:.1f}",
+                             f"{run.cpu_seconds:.1f}", f"{run.max_rss_mb:.0f}", before])
+                print(table(CLI_HEADER, rows[-1:]).splitlines()[-1], flush=True)
+    print(table(CLI_HEADER, rows))
+
+
+CLI_HEADER = ["round", "tree", "chunks", "CLI wall s", "ingest s", "chunks/s", "CPU s", "peak RSS MB", "load before"]
 FIRST_HEADER = ["chunks", "vectors", "wall s", "ingest s", "chunks/s", "peak RSS MB", "load 1/5/15"]
 AGAIN_HEADER = ["chunks", "wall s (median)", "wall s (range)", "ingest s (median)", "peak RSS MB", "load 1/5/15"]
 
@@ -146,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("throughput", help="ingest chunks/s beside raw encode chunks/s, same chunks, same run")
     t.add_argument("--chunks", type=int, default=2000)
     t.add_argument("--chroma-url", help="ingest into this Chroma server instead of an embedded store")
+    t.add_argument("--old-tree", type=Path, help="instead: this tree's CLI against OLD_TREE's (an older commit)")
+    t.add_argument("--rounds", type=int, default=1, help="with --old-tree: runs of each")
     s = sub.add_parser("sizes", help="first ingest and unchanged re-ingest at each size")
     s.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     s.add_argument("--real-max", type=int, default=10000, help="larger corpora take their vectors from the cache")
@@ -156,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
-    if args.what == "throughput":
+    if args.what == "throughput" and args.old_tree:
+        cli_throughput(args.chunks, args.work, args.old_tree, args.rounds)
+    elif args.what == "throughput":
         throughput(args.chunks, args.work, args.chroma_url)
     else:
         sizes(sorted(args.sizes), args.work, args.real_max, args.repeats, args.only_reingest, args.old_tree)
