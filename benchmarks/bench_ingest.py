@@ -106,7 +106,8 @@ def first_ingest(size: int, corpus: Path, data: Path, cache: VectorCache, real: 
         first = run_child(["-m", "ingest", str(corpus), "--json"], {"STUDY_DATA_DIR": str(data)})
     else:
         print(f"  vector cache for {size}: {fill(corpus, cache, embeddings_for(Settings()))}")
-        first = run_child(["-m", "benchmarks.cached_ingest", str(corpus), "--data-dir", str(data)])
+        first = run_child(["-m", "benchmarks.cached_ingest", str(corpus), "--data-dir", str(data),
+                           "--cache", str(cache.folder)])
     summary = first.json()
     seconds = float(summary["seconds"])  # type: ignore[arg-type]
     assert summary["added"] == size, summary
