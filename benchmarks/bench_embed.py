@@ -6,7 +6,7 @@
 
 ``ask`` times a cold ``python study.py ask QUESTION`` (a new process each time, GNU time) over an
 index of corpus/, alternating the old path (``STUDY_INDEX__ONNX_QUESTIONS=false``) and the new one,
-``--runs`` times each, and gives the median. With ``--old-tree`` (a work tree of an older
+``--runs`` times each after one untimed run of each, and gives the median. With ``--old-tree`` (a work tree of an older
 commit, e.g. 17f4012, the issue's baseline) its ``python -m assistant ask QUESTION`` is the old
 path instead. ``encode`` loads both models in one process, warms
 them, then encodes the same ``--chunks`` texts (corpus/'s chunks repeated) with each in turn,
@@ -54,6 +54,8 @@ def ask(runs: int, work: Path, old_tree: Path | None = None) -> None:
     times: dict[str, list[float]] = {name: [] for name in paths}
     peaks: dict[str, list[float]] = {name: [] for name in paths}
     cpus: dict[str, list[float]] = {name: [] for name in paths}
+    for args, env, cwd in paths.values():  # not timed: fills the page cache and this tree's saved index
+        run_child(args, env, cwd)
     print(f"load before: {load()}")
     for _ in range(runs):
         for name, (args, env, cwd) in paths.items():

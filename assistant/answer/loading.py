@@ -26,7 +26,14 @@ class LoadingReranker:
 
 
 def warm(embeddings: Any) -> None:
-    """Load and run the question embedder once in the background (a question asked meanwhile waits
-    for it); embeddings that can't say whether they are loaded are left alone."""
-    if getattr(embeddings, "backend", "") is None:  # a LazyEmbeddings not loaded yet
-        _POOL.submit(embeddings.embed_query, "warm up")
+    """Load and run the question embedder's ONNX export once in the background (a question asked
+    meanwhile waits for it). Other embeddings are left to load when first used: a data dir without
+    the export would load torch (and say so) for questions an empty index never embeds."""
+    if getattr(embeddings, "backend", "") is None and getattr(embeddings, "prefer_onnx", False):
+        _POOL.submit(_warm, embeddings)
+
+
+def _warm(embeddings: Any) -> None:
+    path = embeddings.onnx_path()
+    if path is not None and path.is_file():
+        embeddings.embed_query("warm up")
