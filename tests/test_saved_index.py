@@ -199,3 +199,13 @@ def test_dense_search_in_memory_is_the_stores(settings: Settings, fake_embedding
         theirs = store.similarity_search_by_vector_with_relevance_scores(vector, k=30)
         assert [d.id for d, _ in mine] == [d.id for d, _ in theirs], question
         assert np.allclose([s for _, s in mine], [s for _, s in theirs], atol=1e-6)
+
+
+def test_an_index_of_no_chunks_is_saved_and_loaded(tmp_path: Path, fake_embeddings: Embeddings) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    settings = Settings(data_dir=tmp_path / "data", notes_dir=notes, answer={"reranker": False})  # type: ignore[arg-type]
+    ingest_paths([notes], settings, open_store(settings, fake_embeddings))
+    assert Assistant(settings, fake_embeddings).chunks() == []
+    loaded = SavedIndex(settings, StampReader(settings).stamp()).load()
+    assert loaded is not None and loaded.docs == []
