@@ -197,8 +197,12 @@ def test_dense_search_in_memory_is_the_stores(settings: Settings, fake_embedding
         vector = fake_embeddings.embed_query(question)
         mine = _nearest(chunks, vector, 30)
         theirs = store.similarity_search_by_vector_with_relevance_scores(vector, k=30)
-        assert [d.id for d, _ in mine] == [d.id for d, _ in theirs], question
-        assert np.allclose([s for _, s in mine], [s for _, s in theirs], atol=1e-6)
+        # The store's HNSW graph is approximate (on random fake vectors it may miss a near one), the
+        # search in memory exhaustive: never worse at any rank, and the same distance for the same chunk.
+        assert all(m <= t + 1e-6 for (_, m), (_, t) in zip(mine, theirs, strict=True)), question
+        distance = {d.id: dist for d, dist in mine}
+        shared = [(distance[d.id], dist) for d, dist in theirs if d.id in distance]
+        assert len(shared) >= 27 and np.allclose(*zip(*shared, strict=True), atol=1e-6), question
 
 
 def test_an_index_of_no_chunks_is_saved_and_loaded(tmp_path: Path, fake_embeddings: Embeddings) -> None:
@@ -208,4 +212,4 @@ def test_an_index_of_no_chunks_is_saved_and_loaded(tmp_path: Path, fake_embeddin
     ingest_paths([notes], settings, open_store(settings, fake_embeddings))
     assert Assistant(settings, fake_embeddings).chunks() == []
     loaded = SavedIndex(settings, StampReader(settings).stamp()).load()
-    assert loaded is not None and loaded.docs == []
+    assert loaded is not None and list(loaded.docs) == []

@@ -15,7 +15,7 @@ import logging
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,7 @@ class KeywordIndex:
     and searched here with bm25s's own arithmetic (its numpy backend), so that a saved index is
     searched without importing bm25s and scipy (0.4 s of a cold question)."""
 
-    docs: list[Document]
+    docs: Sequence[Document]
     data: np.ndarray  # bm25s's term x document score matrix, CSC: scores, document ids, term offsets
     indices: np.ndarray
     indptr: np.ndarray
@@ -102,7 +102,7 @@ class Chunks:
     """What a retriever searches: one generation's chunks, their stored vectors row for row (None:
     the dense search asks the store) and their keyword index."""
 
-    docs: list[Document]
+    docs: Sequence[Document]
     vectors: np.ndarray | None
     keywords: KeywordIndex
     _rows: dict[str, int] | None = None
@@ -119,7 +119,8 @@ class Chunks:
     def rows(self) -> dict[str, int]:
         """Chunk id -> its row of ``vectors``."""
         if self._rows is None:
-            self._rows = {d.id: n for n, d in enumerate(self.docs) if d.id}
+            ids = getattr(self.docs, "ids", None) or [d.id for d in self.docs]  # saved chunks know their ids
+            self._rows = {id_: n for n, id_ in enumerate(ids) if id_}
         return self._rows
 
 
@@ -181,7 +182,7 @@ class NotesRetriever:
 
     def chunks(self) -> list[Document]:
         """Every chunk this retriever reads."""
-        return self.loaded().docs
+        return list(self.loaded().docs)
 
     def refresh(self) -> None:
         """Forget the chunks and rebuild them from the store (call after an ingest that may have

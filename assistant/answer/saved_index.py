@@ -23,7 +23,9 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 from langchain_core.documents import Document
@@ -37,6 +39,41 @@ FORMAT = 2  # bump when what is saved changes: older files are then rebuilt
 FOLDER = "question-index"
 ARRAYS = ("vectors", "data", "indices", "indptr", "texts", "ends")
 STALE_SECONDS = 600  # a temporary file this old was left by a killed writer
+
+
+class SavedDocs(Sequence[Document]):
+    """The saved chunks, each made when first read: a question reads a few dozen of them, and making
+    100k ``Document``s took most of the time a start spent loading the file. The texts are one
+    string cut at ``ends`` (a JSON list of 100k strings decoded 3x slower)."""
+
+    def __init__(self, ids: list[str], texts: str, ends: list[int], metadata: list[dict[str, Any]]) -> None:
+        if not len(ids) == len(ends) == len(metadata) or (ends and ends[-1] != len(texts)):
+            raise ValueError("the chunks' ids, texts and metadata do not match")
+        self.ids = ids
+        self._texts = texts
+        self._ends = ends
+        self._metadata = metadata
+        self._made: list[Document | None] = [None] * len(ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Document]: ...
+
+    def __getitem__(self, index: int | slice) -> Document | list[Document]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        doc = self._made[index]
+        if doc is None:
+            start = self._ends[index - 1] if index % len(self) else 0
+            doc = Document(id=self.ids[index], page_content=self._texts[start : self._ends[index]],
+                           metadata=self._metadata[index])
+            self._made[index] = doc
+        return doc
 
 
 class SavedIndex:
@@ -75,14 +112,7 @@ class SavedIndex:
             meta = json.loads(arrays["meta"].tobytes().decode())
             if meta["key"] != self.key or meta["format"] != FORMAT:
                 raise ValueError("saved for another index generation")
-            # The texts are one string cut at ``ends`` (a JSON list of 100k strings decoded 3x slower),
-            # and the chunks are made without validation: they were validated when saved.
-            texts, ends = arrays["texts"].tobytes().decode(), arrays["ends"].tolist()
-            starts = [0, *ends[:-1]] if ends else []
-            docs = [
-                Document.model_construct(id=i, page_content=texts[a:b], metadata=m)
-                for i, a, b, m in zip(meta["ids"], starts, ends, meta["metadata"], strict=True)
-            ]
+            docs = SavedDocs(meta["ids"], arrays["texts"].tobytes().decode(), arrays["ends"].tolist(), meta["metadata"])
             vectors = arrays["vectors"]
             if len(vectors) != len(docs) or int(meta["num_docs"]) != len(docs):
                 raise ValueError(f"{len(vectors)} vectors for {len(docs)} chunks")
