@@ -84,9 +84,13 @@ def _peak_rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmHWM"]) / 1024, int(fields["VmRSS"]) / 1024
 
 
+def _saved_files(data_dir: Path) -> set[tuple[str, int]]:
+    return {(p.name, p.stat().st_mtime_ns) for p in (data_dir / "question-index").glob("*.npz")}
+
+
 def run(data_dir: Path, notes_dir: Path | None, n_questions: int, one_session: bool) -> dict[str, Any]:
     port = free_port()
-    saved = any((data_dir / "question-index").glob("*.npz"))
+    before_files = _saved_files(data_dir)
     args = [sys.executable, "study.py", "serve", "--data-dir", str(data_dir), "--port", str(port)]
     if notes_dir:
         args += ["--notes-dir", str(notes_dir)]
@@ -114,7 +118,8 @@ def run(data_dir: Path, notes_dir: Path | None, n_questions: int, one_session: b
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    return {"saved index": "loaded" if saved else "built", "first page s": round(page, 2),
+    built = _saved_files(data_dir) - before_files  # a file written during the run: no valid one was there
+    return {"saved index": "built" if built else "loaded", "first page s": round(page, 2),
             "first answer s": round(answer, 2), "RSS after 1st MB": round(after_first),
             "questions": n_questions, "sessions": 1 if one_session else n_questions + 1,
             "s / question": round(per_question, 3),
