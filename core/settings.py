@@ -6,6 +6,8 @@ each stage sit in its section, with ``__`` between section and field (``STUDY_AN
 3
 >>> Settings().answer.reranker
 True
+>>> Settings().llm_url is None  # the LLM backend is off unless pointed at a server
+True
 """
 
 from __future__ import annotations
@@ -111,6 +113,17 @@ class Settings(BaseSettings):
     record_db_url: str | None = Field(
         None, description="SQLAlchemy URL of the ingest record db; unset means SQLite in data_dir."
     )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible server that writes answers (http://127.0.0.1:11434/v1 for "
+        "Ollama, http://127.0.0.1:8080/v1 for llama.cpp's server); unset: off, answers are the notes' own lines.",
+    )
+    llm_model: str | None = Field(None, description="The model the LLM server is asked for (e.g. qwen2.5:7b).")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key of the LLM server, if it needs one; never logged or shown."
+    )
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds the LLM server may take to answer before the "
+                               "notes' own answer is given instead.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Chunking and embedding.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Finding passages.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Choosing the answer; refusing.")
