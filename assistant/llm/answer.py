@@ -5,7 +5,8 @@ them; each sentence is checked against the lines it cites (``verify``) and dropp
 it. Nothing left, a model that says the notes don't cover the question, or a server that fails: the
 notes' own answer, saying why.
 
->>> answerer = ModelAnswerer(Assistant(settings), LLMConfig("http://127.0.0.1:11434/v1", "qwen2.5:7b"))  # doctest: +SKIP
+>>> config = LLMConfig("http://127.0.0.1:11434/v1", "qwen2.5:7b")
+>>> answerer = ModelAnswerer(Assistant(), config)  # doctest: +SKIP
 >>> for piece in answerer.stream("What is the default visibility timeout of SQS?"):  # doctest: +SKIP
 ...     print(piece if isinstance(piece, str) else piece.to_dict())
 """

@@ -76,7 +76,7 @@ def stream_tokens(config: LLMConfig, sent: Sequence[BaseMessage]) -> Iterator[st
                 raise LLMError(f"{config.where} did not finish within {config.timeout:g} s")
     except LLMError:
         raise
-    except Exception as exc:  # noqa: BLE001 -- whatever the server or transport does, the notes still answer
+    except Exception as exc:  # whatever the server or transport does, the notes still answer
         raise LLMError(describe(config, exc)) from None
     if not anything:
         raise LLMError(f"{config.where} sent an empty reply")
