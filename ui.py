@@ -15,7 +15,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from assistant import QuestionError
 from assistant.answer.engine import NO_NOTES, clean_question
 from assistant.app.context import ContextLine, cited_lines, page_label
 from assistant.app.logins import LoginError, is_loopback, load_logins
+from assistant.app.model_view import model_markdown
 from assistant.app.present import (
     answer_markdown,
     chip_choices,
@@ -43,12 +44,14 @@ from assistant.app.present import (
 )
 from assistant.app.uploads import UploadError, save_upload
 from assistant.app.workspace import Workspace
+from assistant.llm.answer import ModelAnswer, ModelAnswerer
+from assistant.llm.client import LLMConfig
 from assistant.quiz.export import export_apkg, export_csv
 from assistant.quiz.generate import generate_quiz
 from assistant.quiz.grading import grade, grade_quiz
 from assistant.quiz.items import KIND_CHOICES, QuizError, QuizItem
 from assistant.review.store import ReviewStore
-from core.cli import Port, exit_code, fail, run, settings_from, store_options
+from core.cli import Port, exit_code, fail, llm_options, run, settings_from, store_options
 from core.spans import parse_ref
 from ingest import StoreError
 from ingest.errors import NotesError
@@ -101,7 +104,8 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     pending = [*shown, {"role": "user", "content": md_escape(cleaned)}]
     yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
     history = [{"role": t["role"], "content": t["content"]} for t in turns]
-    answer = assistant.answer(cleaned, history)
+    written = yield from model_answer(ws, cleaned, history, pending)
+    answer = written or assistant.answer(cleaned, history)
     if answer.error == NO_NOTES:  # an empty index: the reply says how to add notes
         turns = [
             *turns,
@@ -113,11 +117,14 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     if answer.error:  # e.g. the Chroma server went away: say so, and give the question back to retry
         yield shown, skip, skip, skip, f"⚠️ {md_escape(answer.error)}", question
         return
-    if answer.grounded:
+    status = ""
+    if isinstance(answer, ModelAnswer) and answer.llm_error:  # one line naming the server; the notes answer
+        status = f"⚠️ {md_escape(answer.llm_error)}: answered from your notes."
+    if answer.grounded and not isinstance(answer, ModelAnswer):  # the model's answer streamed as it was written
         for part in streamed(answer.text):
             yield [*pending, {"role": "assistant", "content": md_escape(part)}], skip, skip, skip, "", ""
             time.sleep(STREAM_PAUSE)
-    reply = answer_markdown(answer)
+    reply = model_markdown(answer) if isinstance(answer, ModelAnswer) else answer_markdown(answer)
     turns = [
         *turns,
         {"role": "user", "content": cleaned, "shown": md_escape(cleaned)},
@@ -126,7 +133,25 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     choices = chip_choices(answer)
     label = "Citations — pick one to see it in your notes" if answer.grounded else "Closest notes (not an answer)"
     chips = gr.Radio(choices=choices, value=choices[0][1] if choices else None, label=label, visible=bool(choices))
-    yield [*pending, {"role": "assistant", "content": reply}], turns, chips, quotes_html(answer), "", ""
+    yield [*pending, {"role": "assistant", "content": reply}], turns, chips, quotes_html(answer), status, ""
+
+
+def model_answer(ws: Workspace, question: str, history: list[dict[str, str]],
+                 pending: list[dict[str, str]]) -> Generator[tuple[Any, ...], None, ModelAnswer | None]:
+    """With an LLM server set: stream its reply into the chat as a draft, then return the checked
+    answer (a ModelAnswer); without one, None. Outputs as ``ask``'s."""
+    config = LLMConfig.from_settings(ws.settings)
+    if config is None:
+        return None
+    skip = gr.skip()
+    draft = ""
+    head = f"_{md_escape(config.model)} is writing; each sentence is checked against your notes when it is done…_"
+    for piece in ModelAnswerer(ws.assistant(), config).stream(question, history):
+        if isinstance(piece, ModelAnswer):
+            return piece
+        draft += piece
+        yield [*pending, {"role": "assistant", "content": f"{head}\n\n{md_escape(draft)}"}], skip, skip, skip, "", ""
+    return None
 
 
 def show_context(ws: Workspace, ref: str | None) -> str:
@@ -516,6 +541,7 @@ Examples:
   study serve --notes-dir ~/notes --port 8000   # your own notes folder
   study serve --chroma-url http://127.0.0.1:8000
   study serve --host 0.0.0.0 --users class.txt  # a class: lines name:password, each learner logs in
+  study serve --llm-url http://127.0.0.1:11434/v1 --llm-model qwen2.5:7b   # answers written by your model
 """
 
 
@@ -528,9 +554,11 @@ Examples:
                    "and each learner has their own review cards.")
 @click.option("--notes-dir", type=click.Path(path_type=Path),
               help="Notes folder (default: $STUDY_NOTES_DIR or corpus/).")
+@llm_options
 @store_options
 @exit_code
 def serve_command(port: int | None, host: str | None, users_file: Path | None, notes_dir: Path | None,
+                  llm_url: str | None, llm_model: str | None, llm_api_key: str | None,
                   data_dir: Path | None, chroma_url: str | None) -> int:
     """Serve the study app (Chat, Quiz, Review, Notes) on http://127.0.0.1:PORT.
 
@@ -538,7 +566,8 @@ def serve_command(port: int | None, host: str | None, users_file: Path | None, n
     and the index are shared, each learner's review cards are their own. Without logins only loopback
     addresses are allowed. A missing index is built from the notes folder before serving.
     """
-    settings = settings_from(data_dir=data_dir, notes_dir=notes_dir, chroma_url=chroma_url)
+    settings = settings_from(data_dir=data_dir, notes_dir=notes_dir, chroma_url=chroma_url, llm_url=llm_url,
+                             llm_model=llm_model, llm_api_key=llm_api_key)
     for field, value in (("port", port), ("host", host), ("users_file", users_file)):
         if value is not None:
             setattr(settings.app, field, value)

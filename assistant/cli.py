@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from assistant.quiz.items import KIND_CHOICES, QuizItem
-from core.cli import exit_code, fail, json_option, settings_from, store_options
+from core.cli import exit_code, fail, json_option, llm_options, settings_from, store_options
 from core.settings import Settings
 from core.spans import Citation
 from core.text import is_text
@@ -20,6 +20,8 @@ from core.text import is_text
 if TYPE_CHECKING:
     from assistant.answer.engine import Assistant
     from assistant.answer.types import Answer
+    from assistant.llm.answer import ModelAnswer
+    from assistant.llm.client import LLMConfig
 
 QUOTE_WIDTH = 100
 
@@ -28,6 +30,7 @@ Examples:
   study ask "What is the default visibility timeout of SQS?"
   study ask "What is the default visibility timeout of SQS?" --json
   echo "How long are SQS messages kept?" | study ask -
+  study ask "How long are SQS messages kept?" --llm-url http://127.0.0.1:11434/v1 --llm-model qwen2.5:7b
 
 \b
 Exit status: 0 answered (or plainly not covered by the notes); 2 bad question, or no usable index.
@@ -108,24 +111,86 @@ def _quote(label: str, citation: Citation) -> list[str]:
 @click.command("ask", epilog=ASK_EXAMPLES, short_help="Answer a question, quoting the lines of the notes.")
 @click.argument("question")
 @json_option
+@click.option("--llm/--no-llm", "use_llm", default=None,
+              help="Have the LLM server write the answer, each sentence checked against the lines it cites "
+              "(default: on when a server is set, --llm-url or $STUDY_LLM_URL).")
+@llm_options
 @store_options
 @exit_code
-def ask_command(question: str, as_json: bool, data_dir: Path | None, chroma_url: str | None) -> int:
+def ask_command(question: str, as_json: bool, use_llm: bool | None, llm_url: str | None, llm_model: str | None,
+                llm_api_key: str | None, data_dir: Path | None, chroma_url: str | None) -> int:
     """Answer QUESTION from the notes, quoting the lines that say it ('-' reads it from standard input)."""
     from assistant.answer.engine import QuestionError, clean_question
+    from assistant.llm.client import LLMConfig
     from ingest.errors import StoreError
 
+    settings = settings_from(data_dir=data_dir, chroma_url=chroma_url, llm_url=llm_url, llm_model=llm_model,
+                             llm_api_key=llm_api_key)
+    config = LLMConfig.from_settings(settings) if use_llm is not False else None
+    if use_llm and config is None:
+        return fail("--llm needs a server: give --llm-url URL (or set STUDY_LLM_URL)")
     try:
         text = read_input(None) if question == "-" else question
         clean_question(text)
-        assistant = _assistant(settings_from(data_dir=data_dir, chroma_url=chroma_url))
+        assistant = _assistant(settings)
     except (InputError, QuestionError, StoreError) as exc:
         return fail(str(exc))
+    if config is not None:
+        return _ask_model(assistant, config, text, as_json)
     answer = assistant.answer(text)
     if answer.error:  # no notes ingested yet, or the Chroma server went away
         return fail(answer.error)
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
     return 0
+
+
+def _ask_model(assistant: Assistant, config: LLMConfig, question: str, as_json: bool) -> int:
+    """Ask through the LLM server: its reply streams to standard error as it comes (a draft, not yet
+    checked); the checked answer, or the notes' own, goes to standard output."""
+    from assistant.llm.answer import ModelAnswer, ModelAnswerer
+
+    answer: ModelAnswer | None = None
+    drafted = False
+    for piece in ModelAnswerer(assistant, config).stream(question):
+        if isinstance(piece, ModelAnswer):
+            answer = piece
+        elif not as_json:
+            if not drafted:
+                click.echo(f"{config.model} writes (a draft, checked against your notes when done):", err=True)
+                drafted = True
+            click.echo(piece, nl=False, err=True)
+    if drafted:
+        click.echo("\n", err=True)
+    assert answer is not None  # the stream ends with the answer
+    if answer.error:
+        return fail(answer.error)
+    if answer.llm_error and not as_json:
+        click.echo(f"warning: {answer.llm_error}; the answer below is your notes' own.", err=True)
+    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render_model(answer))
+    return 0
+
+
+def render_model(answer: ModelAnswer) -> str:
+    """A checked answer as text: each sentence the model wrote marked as the model's, its citations
+    quoted, and the sentences dropped with why; or the notes' answer, saying why the model's is not used."""
+    if answer.by == "llm":
+        out = [f"[model] {text} {''.join(f'[{n}]' for n in numbers)}" for text, numbers in answer.written()]
+        dropped = f"; {answer.dropped} dropped" if answer.dropped else ""
+        out += [f"(written by {answer.model}; every sentence checked against the lines it cites{dropped})", ""]
+        for number, citation in enumerate(answer.citations, 1):
+            out += _quote(f"[{number}]", citation)
+        text = "\n".join(out).rstrip()
+    else:
+        text = render(answer)
+        if answer.why:
+            text += f"\n\n(the model's answer was not used: {answer.why}; the answer above is your notes' own)"
+    failed = answer.failed()
+    if failed:
+        text += "\n\nDropped (the model wrote it, the lines it cites don't say it):"
+        for sentence, cited in failed:
+            refs = f"; cites {', '.join(c.ref for c in cited)}" if cited else ""
+            text += f"\n  - {sentence.text}  ({sentence.reason}{refs})"
+    return text
 
 
 # ---------------------------------------------------------------- quiz and review

@@ -47,6 +47,21 @@ class ModelAnswer(Answer):
     def dropped(self) -> int:
         return sum(not s.passed for s in self.sentences)
 
+    def written(self) -> list[tuple[str, list[int]]]:
+        """The model's sentences shown as the answer, each with its citation numbers (1-based, into
+        ``citations``); none when the notes answer."""
+        if self.by != "llm":
+            return []
+        return [
+            (s.text, [self.citations.index(c) + 1 for c in backing])
+            for s, backing in zip(self.sentences, self.backing, strict=True)
+            if s.passed
+        ]
+
+    def failed(self) -> list[tuple[Checked, list[Citation]]]:
+        """The sentences dropped, each with the lines it cited."""
+        return [(s, backing) for s, backing in zip(self.sentences, self.backing, strict=True) if not s.passed]
+
     def to_dict(self) -> dict[str, Any]:
         """The Answer's JSON plus ``by``, the model, each sentence's citations and verdict."""
         return {
@@ -108,16 +123,16 @@ class ModelAnswerer:
         if why:
             return _from_notes(notes, self.config, why, checked, backing)
         citations: list[Citation] = []
-        parts = []
         for sentence, cites in zip(checked, backing, strict=True):
             if sentence.passed:
                 citations += [c for c in cites if c not in citations]
-                parts.append(f"{sentence.text} {''.join(f'[{citations.index(c) + 1}]' for c in cites)}")
-        return ModelAnswer(
-            question=notes.question, text=" ".join(parts), grounded=True, citations=citations,
+        answer = ModelAnswer(
+            question=notes.question, text="", grounded=True, citations=citations,
             passages=notes.passages, resolved_question=notes.resolved_question, note=notes.note, by="llm",
             model=self.config.model, sentences=checked, backing=backing,
         )
+        answer.text = " ".join(f"{text} {''.join(f'[{n}]' for n in numbers)}" for text, numbers in answer.written())
+        return answer
 
 
 def _from_notes(notes: Answer, config: LLMConfig, why: str, checked: list[Checked] | None = None,
