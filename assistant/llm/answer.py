@@ -21,7 +21,7 @@ from assistant.answer.engine import Assistant
 from assistant.answer.types import Answer, Passage
 from assistant.llm.client import LLMConfig, LLMError, stream_tokens
 from assistant.llm.prompts import messages
-from assistant.llm.verify import NUMBER, Checked, check_reply, says_not_covered, unsupported
+from assistant.llm.verify import NUMBER, Checked, check_reply, named_terms, says_not_covered, unsupported
 from core.spans import Citation, LineSpan, on_pages, span_dict
 from core.text import terms
 
@@ -159,8 +159,8 @@ def _backing(sentence: Checked, passages: list[Passage]) -> list[Citation]:
 
 
 def _carrying(passage: Passage, sentence: str) -> range:
-    """The run of ``passage``'s lines from the first to the last that holds one of ``sentence``'s terms
-    at the most found in any line, or one of its numbers."""
+    """The run of ``passage``'s lines from the first to the last that holds the most of ``sentence``'s
+    terms, one of its numbers, or the first mention of one of its names."""
     lines = passage.text.split("\n")
     wanted = set(terms(sentence))
     overlap = [len(wanted & set(terms(line))) for line in lines]
@@ -168,6 +168,10 @@ def _carrying(passage: Passage, sentence: str) -> range:
     numbers = set(NUMBER.findall(sentence))
     chosen = [i for i, line in enumerate(lines)
               if (best and overlap[i] == best) or numbers & set(NUMBER.findall(line))]
+    for name in named_terms(sentence):
+        if not any(set(terms(name)) <= set(terms(lines[i])) for i in chosen):
+            chosen += [i for i, line in enumerate(lines) if set(terms(name)) <= set(terms(line))][:1]
+    chosen.sort()
     return range(chosen[0], chosen[-1] + 1) if chosen else range(len(lines))
 
 

@@ -77,6 +77,8 @@ def stream_tokens(config: LLMConfig, sent: Sequence[BaseMessage]) -> Iterator[st
     except LLMError:
         raise
     except Exception as exc:  # whatever the server or transport does, the notes still answer
+        if not anything and isinstance(exc, ValueError) and "no generation" in str(exc).lower():
+            raise LLMError(f"{config.where} sent an empty reply") from None  # LangChain's word for it
         raise LLMError(describe(config, exc)) from None
     if not anything:
         raise LLMError(f"{config.where} sent an empty reply")
