@@ -40,6 +40,43 @@ def _project() -> Callable[[str], Answer]:
     return answer_question
 
 
+class ModelPath:
+    """The LLM path (``--llm``): the assistant's passages, the configured server's answer, each sentence
+    checked; counts what verification dropped and which path answered."""
+
+    def __init__(self, settings: Settings) -> None:
+        from assistant import default_assistant
+        from assistant.llm.answer import ModelAnswerer
+        from assistant.llm.client import LLMConfig
+
+        config = LLMConfig.from_settings(settings)
+        if config is None:
+            raise ValueError("--llm needs a server: give --llm-url URL (or set STUDY_LLM_URL)")
+        self.answerer = ModelAnswerer(default_assistant(), config)
+        self.verdicts: list[dict[str, object]] = []
+        ModelPath.current = self  # what run_system("llm", ...) answers with
+
+    current: ModelPath
+
+    def answer(self, question: str) -> Answer:
+        reply = self.answerer.answer(question)
+        self.verdicts.append({"question": question, **{k: v for k, v in reply.to_dict().items()
+                                                       if k in ("by", "why", "llm_error", "sentences")}})
+        return reply
+
+    def summary(self) -> str:
+        """Sentences dropped, answers by the model, server failures: one line."""
+        counted = self.verdicts[1:]  # the first is the untimed warm-up question
+        sentences = [s for v in counted for s in v["sentences"]]  # type: ignore[attr-defined]
+        dropped = sum(not s["passed"] for s in sentences)
+        share = f"{100 * dropped / len(sentences):.1f}%" if sentences else "n/a"
+        by_model = sum(v["by"] == "llm" for v in counted)
+        failed = sum(bool(v.get("llm_error")) for v in counted)
+        return (f"LLM path: {dropped} of {len(sentences)} sentences the model wrote dropped by verification "
+                f"({share}); {by_model} of {len(counted)} answers by the model, the rest the notes' own; "
+                f"{failed} server failures.")
+
+
 def _progress(label: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         if sys.stderr.isatty() or done == total or done % 50 == 0:
@@ -62,6 +99,8 @@ def run_system(name: str, cases: list[Case], settings: Settings, notes: list[Pat
     kept: Path | None = None
     if name == "project":
         answer = _project()
+    elif name == "llm":
+        answer = ModelPath.current.answer
     else:
         from evals.baseline import BaselineRAG
 
@@ -102,6 +141,7 @@ Examples:
   study eval --set my_notes.jsonl --notes ~/notes --report-dir /tmp/report
   study eval --system project --out /tmp/results.jsonl
   study eval --out /tmp/results.jsonl --rescore   # a new report from the records of that run
+  STUDY_LLM_URL=http://127.0.0.1:11434/v1 STUDY_LLM_MODEL=qwen2.5:7b study eval --llm   # + the LLM path
 
 \b
 Your own set: one JSON object per line, e.g.
@@ -131,11 +171,16 @@ Exit status: 0 done; 2 bad set, bad arguments or no index.
               help="Score the records already in --out (and *.baseline.jsonl) again, running nothing.")
 @click.option("--notes", type=click.Path(path_type=Path), multiple=True,
               help="Notes folders/files the baseline indexes (default: the notes dir); repeatable.")
+@click.option("--llm", "use_llm", is_flag=True,
+              help="Also score the LLM path (a third column): the server of --llm-url or $STUDY_LLM_URL writes, "
+              "each sentence checked against the lines it cites; prints the share of sentences dropped.")
+@click.option("--llm-url", metavar="URL", help="The LLM server (default: $STUDY_LLM_URL).")
+@click.option("--llm-model", metavar="NAME", help="Its model (default: $STUDY_LLM_MODEL).")
 @data_dir_option
 @exit_code
 def eval_command(
     set_path: Path, out: Path | None, k: int, report_dir: Path, system: str, rescore: bool,
-    notes: tuple[Path, ...], data_dir: Path | None,
+    notes: tuple[Path, ...], use_llm: bool, llm_url: str | None, llm_model: str | None, data_dir: Path | None,
 ) -> int:
     """Score the study assistant (and a plain RAG baseline) on an eval set; write report.md and report.png."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -145,9 +190,10 @@ def eval_command(
         cases = load_set(set_path)
     except SetError as exc:
         return fail(str(exc))
-    settings = settings_from(data_dir=data_dir)
+    settings = settings_from(data_dir=data_dir, llm_url=llm_url, llm_model=llm_model)
     out = out or settings.data_dir / "evals" / "results.jsonl"
-    chosen = SYSTEMS if system == "both" else (system,)
+    chosen = (*(SYSTEMS if system == "both" else (system,)), *(("llm",) if use_llm else ()))
+    llm_summary = verdicts = ""
     systems: dict[str, Scores] = {}
     for name in chosen:
         path = out if name == "project" or len(chosen) == 1 else out.with_suffix(f".{name}{out.suffix}")
@@ -155,8 +201,14 @@ def eval_command(
             if rescore:
                 records = _saved(path)
             else:
+                model_path = ModelPath(settings) if name == "llm" else None
                 records = run_system(name, cases, settings, list(notes) or [settings.notes_dir])
                 write_records(records, path)
+                if model_path is not None:
+                    llm_summary = model_path.summary()
+                    verdicts = _shown(path.with_suffix(".sentences.jsonl"))
+                    path.with_suffix(".sentences.jsonl").write_text("".join(json.dumps(v, ensure_ascii=False) + "\n"
+                                                for v in model_path.verdicts[1:]), encoding="utf-8")
             systems[name] = score(cases, [r.scored() for r in records], k)
         except (StoreError, NotesError, ValueError) as exc:
             return fail(f"{name}: {exc}")
@@ -170,5 +222,9 @@ def eval_command(
         date=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         records_path=_shown(out),
     )
+    if llm_summary:
+        click.echo(llm_summary)
+        with report.open("a", encoding="utf-8") as page:
+            page.write(f"\n## The LLM path\n\n{llm_summary} Each sentence's verdict: `{verdicts}`.\n")
     click.echo(f"report: {report}")
     return 0
