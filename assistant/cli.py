@@ -226,18 +226,27 @@ def _read_answer(prompt: str, stdin: TextIO, out: TextIO) -> str | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the items as a JSON list instead of asking them.")
 @click.option("--export", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the quiz to FILE.apkg (Anki) or FILE.csv.")
+@click.option("--llm/--no-llm", "use_llm", default=None,
+              help="Have the LLM server write the multiple-choice items, each kept only when the cited lines back "
+              "its answer and none of its distractors (default: on when a server is set).")
+@llm_options
 @store_options
 @exit_code
 def quiz_command(
-    n: int, topic: str | None, kind: str, seed: int, as_json: bool, export: Path | None,
-    data_dir: Path | None, chroma_url: str | None,
+    n: int, topic: str | None, kind: str, seed: int, as_json: bool, export: Path | None, use_llm: bool | None,
+    llm_url: str | None, llm_model: str | None, llm_api_key: str | None, data_dir: Path | None, chroma_url: str | None,
 ) -> int:
     """Make a quiz from the notes and take it; every answer cites its lines, wrong answers go to review."""
+    from assistant.llm.client import LLMConfig
     from assistant.quiz.generate import generate_quiz
     from assistant.quiz.items import QuizError
     from ingest.errors import StoreError
 
-    settings = settings_from(data_dir=data_dir, chroma_url=chroma_url)
+    settings = settings_from(data_dir=data_dir, chroma_url=chroma_url, llm_url=llm_url, llm_model=llm_model,
+                             llm_api_key=llm_api_key)
+    config = LLMConfig.from_settings(settings) if use_llm is not False else None
+    if use_llm and config is None:
+        return fail("--llm needs a server: give --llm-url URL (or set STUDY_LLM_URL)")
     try:
         assistant = _assistant(settings)
         items = generate_quiz(
@@ -245,6 +254,11 @@ def quiz_command(
         )
     except (QuizError, StoreError) as exc:
         return fail(str(exc))
+    if config is not None:
+        from assistant.llm.quiz import model_quiz
+
+        items, report = model_quiz(items, config, seed)
+        click.echo(report.line(sum(item.kind == "mcq" for item in items)), err=True)
     if export:
         from assistant.quiz.export import export_quiz
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -20,8 +22,10 @@ from assistant.answer.types import Answer, Passage
 from assistant.llm.answer import NOTHING_LEFT, SAID_NOT_COVERED, ModelAnswer, ModelAnswerer
 from assistant.llm.client import LLMConfig
 from assistant.llm.prompts import SYSTEM, messages
+from assistant.llm.quiz import model_quiz, written_item
 from assistant.llm.verify import check_reply, citations_of, split_sentences, unsupported
-from core.spans import Citation
+from assistant.quiz.items import QuizItem
+from core.spans import Citation, Quote
 from tests.support import free_port
 
 SOURCE = "corpus/notes.txt"
@@ -185,6 +189,8 @@ def _stall(handler: BaseHTTPRequestHandler) -> None:
 REPLIES: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
     "ok": _stream(["SQS keeps ", "messages for ", "14 days [1]. ", "Kinesis keeps them 7 days [1]."]),
     "empty": _stream([]),
+    "quiz": _stream(['{"question": "How long can a queue keep messages?", "answer": "14 days", ',
+                     '"distractors": ["4 days", "7 days", "1 year"]}']),
     "garbage": _garbage,
     "stall": _stall,
     "no-model": _status(404, {"error": {"message": 'model "nope" not found, try pulling it first'}}),
@@ -267,3 +273,49 @@ def test_the_api_key_is_sent_but_never_logged_or_shown(
     assert caplog.records and SECRET not in caplog.text
     config = LLMConfig("http://x/v1", "m", SecretStr(SECRET))
     assert SECRET not in repr(config) and SECRET not in repr(config.chat_model())
+
+
+# ---------------------------------------------------------------- quizzes written by the model
+
+
+def _template() -> QuizItem:
+    quote = Quote(SOURCE, 140, 142, SQS.text)
+    return QuizItem("t1", "mcq", "How long can SQS keep messages?", ("14 days", "7 days", "1 day", "30 days"),
+                    "14 days", "template", quote, "SQS")
+
+
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        ('{"question": "How long can a queue keep messages?", "answer": "14 days", '
+         '"distractors": ["4 days", "7 days", "1 year"]}', ""),
+        ('Sure! {"question": "Default visibility timeout?", "answer": "30 seconds", '
+         '"distractors": ["10 seconds", "5 minutes"]}', ""),
+        ('{"question": "How long?", "answer": "4 days", "distractors": ["7 days", "1 year", "2 days"]}',
+         "the answer is not backed: '4 days' is not in the cited lines"),
+        ('{"question": "Default visibility timeout?", "answer": "30 seconds", "distractors": ["12 hours", "1 day"]}',
+         "the distractor '12 hours' is backed by the lines too"),
+        ('{"question": "Q?", "answer": "14 days", "distractors": ["7 days", "7 days"]}',
+         "fewer than two distinct distractors"),
+        ("A quiz about SQS.", "the reply is not a JSON object"),
+    ],
+)
+def test_a_model_quiz_item_is_kept_only_when_the_lines_back_its_key_and_no_distractor(reply: str, why: str) -> None:
+    item, reason = written_item(reply, _template(), "m", random.Random(0))
+    assert reason == why
+    if not why:
+        assert item is not None and item.answer in item.options and item.citation == _template().citation
+        assert item.explanation.startswith("Written by the model m")
+    else:
+        assert item is None
+
+
+def test_model_quiz_replaces_failed_items_with_templates(stand_in: Callable[[str], str]) -> None:
+    cloze = replace(_template(), id="t2", kind="cloze", options=())
+    items, report = model_quiz([_template(), cloze, _template()], LLMConfig(stand_in("quiz"), "m"))
+    assert [i.fact for i in items] == ["llm", "", "llm"] and items[1] == cloze  # only mcq items are rewritten
+    assert (report.kept, report.failed, report.llm_error) == (2, [], None)
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    items, report = model_quiz([_template(), _template()], LLMConfig(down, "m"))
+    assert items == [_template(), _template()] and report.kept == 0
+    assert report.llm_error == f"the LLM server {down} (model m) can't be reached"
