@@ -85,9 +85,10 @@ class ModelAnswer(Answer):
 class ModelAnswerer:
     """Writes answers with the model at ``config``, from the passages ``assistant`` retrieves."""
 
-    def __init__(self, assistant: Assistant, config: LLMConfig) -> None:
+    def __init__(self, assistant: Assistant, config: LLMConfig, context: int = CONTEXT_PASSAGES) -> None:
         self.assistant = assistant
         self.config = config
+        self.context = context  # how many of the assistant's passages the model reads
 
     def answer(self, question: str, history: Sequence[dict[str, str]] | None = None) -> ModelAnswer:
         """The checked answer, without streaming."""
@@ -102,7 +103,7 @@ class ModelAnswerer:
         if notes.error or not notes.passages:  # a bad question, no notes, a store gone: nothing to write from
             yield _from_notes(notes, self.config, "")
             return
-        passages = notes.passages[:CONTEXT_PASSAGES]
+        passages = notes.passages[: self.context]
         sent = messages(question, [(_span(p).ref, p.text) for p in passages], history)
         reply: list[str] = []
         try:

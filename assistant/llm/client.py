@@ -55,7 +55,8 @@ class LLMConfig:
             timeout=self.timeout,
             max_retries=0,
             temperature=0,
-            max_completion_tokens=self.max_tokens,
+            # As "max_tokens": llama.cpp's server ignores the newer "max_completion_tokens" ChatOpenAI sends.
+            extra_body={"max_tokens": self.max_tokens},
             streaming=True,
             stream_chunk_timeout=self.timeout,
         )
