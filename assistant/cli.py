@@ -342,17 +342,28 @@ def review_command(list_only: bool, data_dir: Path | None, chroma_url: str | Non
 @click.command("solve", epilog=SOLVE_EXAMPLES, short_help="Check an exam question's options against the notes.")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @json_option
+@click.option("--llm/--no-llm", "use_llm", default=None,
+              help="Have the LLM server weigh each option, citing lines; it commits only where its checked evidence "
+              "decides the question (default: on when a server is set).")
+@llm_options
 @store_options
 @exit_code
-def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chroma_url: str | None) -> int:
+def solve_command(file: Path | None, as_json: bool, use_llm: bool | None, llm_url: str | None, llm_model: str | None,
+                  llm_api_key: str | None, data_dir: Path | None, chroma_url: str | None) -> int:
     """Which option(s) of a multiple-choice question (in FILE, or on standard input) do the notes support?"""
     from assistant.answer.engine import NO_NOTES
     from assistant.exam.solve import ExamError, parse_exam_question, solve
+    from assistant.llm.client import LLMConfig
     from ingest.errors import StoreError
 
+    settings = settings_from(data_dir=data_dir, chroma_url=chroma_url, llm_url=llm_url, llm_model=llm_model,
+                             llm_api_key=llm_api_key)
+    config = LLMConfig.from_settings(settings) if use_llm is not False else None
+    if use_llm and config is None:
+        return fail("--llm needs a server: give --llm-url URL (or set STUDY_LLM_URL)")
     try:
         question = parse_exam_question(read_input(file))
-        assistant = _assistant(settings_from(data_dir=data_dir, chroma_url=chroma_url))
+        assistant = _assistant(settings)
     except (InputError, ExamError, StoreError, OSError) as exc:
         return fail(str(exc))
     rerank: Callable[[str, list[str]], list[float]] | None = assistant.reranker.scores if assistant.reranker else None
@@ -360,11 +371,20 @@ def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chrom
         if not assistant.chunks():
             return fail(NO_NOTES)
         answer = solve(question, assistant.retrieve, rerank)
+        by_model = None
+        if config is not None:
+            from assistant.llm.solve import model_solve
+
+            options = " ".join(text for _, text in question.options)
+            by_model = model_solve(question, answer, assistant.retrieve(f"{question.stem} {options}", 5), config)
+            answer = by_model.answer
     except StoreError as exc:
         return fail(str(exc))
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        click.echo(json.dumps((by_model or answer).to_dict(), ensure_ascii=False, indent=1))
         return 0
+    if by_model and by_model.llm_error:
+        click.echo(f"warning: {by_model.llm_error}; the notes' own weighing follows.", err=True)
     click.echo(answer.message)
     for verdict in sorted(answer.verdicts, key=lambda v: v.letter):
         mark = "*" if verdict.letter in answer.chosen else " "
@@ -373,6 +393,11 @@ def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chrom
             click.echo(f"      {citation.ref}")
             for line in textwrap.wrap(" ".join(citation.quote.split()), QUOTE_WIDTH):
                 click.echo(f"        > {line}")
+    if by_model and by_model.evidence:
+        click.echo(f"The model's evidence ({'checked against' if by_model.by == 'llm' else 'not settled by'} "
+                   "the lines it cites):")
+        for letter, said in sorted(by_model.evidence.items()):
+            click.echo(f"  [model] {letter}: {said['text']}  ({'passed' if said['passed'] else 'failed'} the check)")
     return 0
 
 

@@ -19,10 +19,12 @@ import pytest
 from pydantic import SecretStr
 
 from assistant.answer.types import Answer, Passage
+from assistant.exam.solve import ExamAnswer, ExamQuestion, OptionVerdict
 from assistant.llm.answer import NOTHING_LEFT, SAID_NOT_COVERED, ModelAnswer, ModelAnswerer
 from assistant.llm.client import LLMConfig
 from assistant.llm.prompts import SYSTEM, messages
 from assistant.llm.quiz import model_quiz, written_item
+from assistant.llm.solve import judged, model_solve
 from assistant.llm.verify import check_reply, citations_of, split_sentences, unsupported
 from assistant.quiz.items import QuizItem
 from core.spans import Citation, Quote
@@ -319,3 +321,42 @@ def test_model_quiz_replaces_failed_items_with_templates(stand_in: Callable[[str
     items, report = model_quiz([_template(), _template()], LLMConfig(down, "m"))
     assert items == [_template(), _template()] and report.kept == 0
     assert report.llm_error == f"the LLM server {down} (model m) can't be reached"
+
+
+# ---------------------------------------------------------------- exam mode with the model
+
+EXAM = ExamQuestion("How long can an SQS queue keep a message?", [("A", "4 days"), ("B", "14 days"), ("C", "30 days")])
+UNDECIDED = ExamAnswer(EXAM, False, [], [OptionVerdict("B", "14 days", 0.4)], "The notes do not decide this question.")
+
+
+@pytest.mark.parametrize(
+    ("reply", "by", "chosen"),
+    [
+        ("A: No passage says 4 days.\nB: Messages can be kept in queue upto 14 days [1].\nC: Not stated.\nANSWER: B",
+         "llm", ["B"]),
+        # The chosen option's line cites nothing, or lines that don't hold it: not decided.
+        ("B: Messages can be kept for 14 days.\nANSWER: B", "notes", []),
+        ("A: The timeout is 30 seconds default [1].\nANSWER: A", "notes", []),
+        # Its evidence backs B, but it picks A.
+        ("B: Messages can be kept in queue upto 14 days [1].\nANSWER: A", "notes", []),
+        ("I think B.", "notes", []),
+    ],
+)
+def test_the_model_decides_an_exam_question_only_on_checked_evidence(reply: str, by: str, chosen: list[str]) -> None:
+    result = judged(reply, EXAM, UNDECIDED, [SQS])
+    assert (result.by, result.answer.chosen, result.answer.decided) == (by, chosen, by == "llm")
+    data = result.to_dict()
+    assert data["by"] == by
+    if by == "llm":
+        evidence = data["model_evidence"]["B"]
+        assert evidence["passed"] and evidence["citations"][0]["start_line"] == 140
+    else:
+        assert result.answer.message.startswith("Not decided by your notes")
+        assert result.answer.verdicts == UNDECIDED.verdicts
+
+
+def test_model_solve_on_a_server_that_fails_gives_the_notes_weighing() -> None:
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    result = model_solve(EXAM, UNDECIDED, [SQS], LLMConfig(down, "m"))
+    assert (result.by, result.answer) == ("notes", UNDECIDED)
+    assert result.llm_error == f"the LLM server {down} (model m) can't be reached"
