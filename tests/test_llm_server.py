@@ -183,3 +183,25 @@ def test_cli_streams_marks_the_model_and_never_shows_the_key(corpus_settings: Se
     assert "warning: the LLM server http://127.0.0.1:" in down.stderr and "14 days" in down.stdout
     for run in (shown, as_json, down):
         assert SECRET not in run.stdout + run.stderr
+
+
+def test_the_app_streams_the_draft_then_marks_the_models_sentences(
+    corpus_settings: Settings, embeddings: LazyEmbeddings, llm_url: str
+) -> None:
+    import ui
+    from assistant.app.workspace import Workspace
+
+    settings = corpus_settings.model_copy(update={"llm_url": llm_url, "llm_model": "smollm2", "llm_timeout": 600.0})
+    updates = list(ui.ask(Workspace(settings, embeddings), "How long can SQS keep a message?", []))
+    drafts = [u[0][-1]["content"] for u in updates if "smollm2 is writing" in str(u[0][-1]["content"])]
+    assert len(drafts) >= 3 and len(drafts[-1]) > len(drafts[0])  # the reply grew token by token
+    reply, status = updates[-1][0][-1]["content"], updates[-1][4]
+    assert status == ""
+    assert reply.startswith("🤖 **Written by the model** `smollm2`") or "The model's answer was not used" in reply
+    if reply.startswith("🤖"):
+        assert updates[-1][2].choices  # the citations, each one click from its lines
+    down = corpus_settings.model_copy(update={"llm_url": f"http://127.0.0.1:{free_port()}/v1", "llm_model": "m"})
+    last = list(ui.ask(Workspace(down, embeddings), "How long can SQS keep a message?", []))[-1]
+    assert last[4].startswith("⚠️ the LLM server http") and "(model m) can't be reached" in last[4]
+    assert "answered from your notes" in last[4]
+    assert "14 days" in last[0][-1]["content"]
