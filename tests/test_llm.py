@@ -81,6 +81,7 @@ def test_citations_are_read_from_each_sentence(reply: str, expected: list[tuple[
         ("The timeout can be 900 seconds.", "'900 seconds' is not in the cited lines"),  # 15 min, but not as written
         ("Kinesis keeps messages for 14 days.", "'Kinesis' is not in the cited lines"),
         ("It retries 3 times.", "'3' is not in the cited lines"),
+        ("Use a t3.micro queue.", "'3' is not in the cited lines"),  # a digit inside a word is checked too
         ("they are all yellow.", "it shares no word with the cited lines"),
     ],
 )

@@ -24,7 +24,8 @@ MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:,|and|&)\s*\d+)*)\s*\]"
 SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+|\n+")
 # Citations written after the full stop ("... 30 seconds. [1]") belong to the sentence before it.
 TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*" + MARKER.pattern + r")+)", re.IGNORECASE)
-NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?")
+# Every run of digits, inside a word too ("EC2", "t2.micro"): a digit the model writes is checked.
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?")
 BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 # A reply that says the passages don't answer the question.
 NOT_COVERED = re.compile(
