@@ -23,6 +23,7 @@ COMMANDS = {
     "solve": "assistant.cli:solve_command",
     "serve": "ui:serve_command",
     "eval": "evals.cli:eval_command",
+    "fit-selector": "evals.fit:fit_command",
 }
 
 EXAMPLES = """\b

@@ -9,7 +9,7 @@ best one or two form the answer, and every quote is a verbatim slice of the cite
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.documents import Document
@@ -21,7 +21,6 @@ ANSWER_CHARS = 300
 # Sentence score = sentence dense similarity, keyword coverage, chunk retrieval rank, chunk dense
 # similarity; the weights were chosen on evals/known_facts.jsonl (answer accuracy).
 WEIGHTS = (0.3, 0.2, 0.0, 0.4)
-RERANK_MIX = 10.0  # how much the composite score counts beside the cross-encoder's logit
 
 
 @dataclass(frozen=True)
@@ -86,19 +85,6 @@ def score_sentences(
         scored.append(Scored(doc, rank, seg, score))
     # Ties go to the better-ranked chunk, then the earlier sentence: never to thread or input timing.
     return sorted(scored, key=lambda s: (-s.score, s.rank, s.line, s.segment.start))
-
-
-def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str, list[str]], list[float]],
-                n: int = 5) -> list[Scored]:
-    """The ``n`` best sentences reordered by a cross-encoder (plus the composite score as a
-    tie-breaker), each carrying its cross-encoder score; the rest follow unchanged."""
-    top = scored[:n]
-    scores = cross_score(question, [s.segment.text for s in top])
-    ranked = sorted(
-        (replace(s, rerank=c) for s, c in zip(top, scores, strict=True)),
-        key=lambda s: (-((s.rerank or 0.0) + RERANK_MIX * s.score), -s.score, s.rank, s.line, s.segment.start),
-    )
-    return ranked + scored[n:]
 
 
 def pick_answer(scored: list[Scored], supporting: int = 2) -> tuple[list[Scored], list[Scored]]:
