@@ -89,8 +89,9 @@ def _assistant(settings: Settings) -> Assistant:
 
 
 def render(answer: Answer) -> str:
-    """The answer as text: the short answer, then each citation with its quoted lines."""
-    out = [answer.text, *([f"({answer.note})"] if answer.note else []), ""]
+    """The answer as text: the short answer (its answering part **marked**), then each citation
+    with its quoted lines."""
+    out = [answer.marked(), *([f"({answer.note})"] if answer.note else []), ""]
     for number, citation in enumerate(answer.citations, 1):
         out += _quote(f"[{number}]", citation)
     if answer.closest:

@@ -23,7 +23,7 @@ import click
 import numpy as np
 
 from core.cli import data_dir_option, exit_code, fail, settings_from
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, Settings
 from core.spans import LineSpan
 from evals.metrics import Case, answer_matches
 from evals.runner import SetError, load_set
@@ -45,12 +45,12 @@ class Evidence:
     answerable: np.ndarray  # per case
 
 
-def gather(cases: Sequence[Case], data_dir: Path | None = None) -> Evidence:
+def gather(cases: Sequence[Case], settings: Settings) -> Evidence:
     """Run the answer path's candidate stage over ``cases`` and label each candidate."""
     from assistant.answer.engine import Assistant
     from assistant.answer.selection import FEATURES
 
-    assistant = Assistant(settings_from(data_dir=data_dir))
+    assistant = Assistant(settings)
     retriever = assistant.current()
     keywords = retriever.keyword_index()
     rows, labels, case_of = [], [], []
@@ -153,37 +153,62 @@ def tune_cases(set_path: Path) -> list[Case]:
     return tune
 
 
+DEFAULT_EVIDENCE = PROJECT_ROOT / "evals" / "selector_evidence.npz"
+
+
+def save_evidence(evidence: Evidence, path: Path) -> None:
+    np.savez_compressed(path, rows=evidence.rows, labels=evidence.labels, case_of=evidence.case_of,
+                        answerable=evidence.answerable)
+
+
+def load_evidence(path: Path) -> Evidence:
+    saved = np.load(path)
+    return Evidence(saved["rows"], saved["labels"], saved["case_of"], saved["answerable"])
+
+
+def weights_text(weights: dict[str, object]) -> str:
+    return json.dumps(weights, indent=1) + "\n"
+
+
 @click.command("fit-selector", short_help="Refit the answer selector on the eval set's tune part.")
 @click.option("--set", "set_path", type=click.Path(path_type=Path), default=DEFAULT_SET, show_default=True,
               help="Eval set, JSON lines, with a tune part.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               default=PROJECT_ROOT / "assistant" / "answer" / "selector.json", show_default=True,
               help="Where the weights are written.")
-@click.option("--evidence", type=click.Path(path_type=Path, dir_okay=False),
-              help="Keep the gathered evidence in this .npz file, or refit from it when it exists.")
+@click.option("--evidence", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_EVIDENCE,
+              show_default=True, help="Where the gathered evidence is kept (read instead with --reuse).")
+@click.option("--reuse", is_flag=True, help="Refit from the kept evidence, running no model.")
 @data_dir_option
 @exit_code
-def fit_command(set_path: Path, out: Path, evidence: Path | None, data_dir: Path | None) -> int:
+def fit_command(set_path: Path, out: Path, evidence: Path, reuse: bool, data_dir: Path | None) -> int:
     """Refit the answer selector's weights on the tune part of the eval set (over the index in the
-    data dir, which must hold the notes the set is about) and write them to OUT."""
+    data dir, which must hold the notes the set is about) and write them to OUT.
+
+    \b
+    Examples:
+      study ingest corpus/ && study fit-selector   # gather the evidence again, then fit
+      study fit-selector --reuse                   # refit from evals/selector_evidence.npz
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}.items():
         os.environ.setdefault(key, value)
     try:
         cases = tune_cases(set_path)
-        if evidence is not None and evidence.exists():
-            saved = np.load(evidence)
-            gathered = Evidence(saved["rows"], saved["labels"], saved["case_of"], saved["answerable"])
+        if reuse:
+            gathered = load_evidence(evidence)
         else:
-            gathered = gather(cases, data_dir)
-            if evidence is not None:
-                np.savez(evidence, rows=gathered.rows, labels=gathered.labels, case_of=gathered.case_of,
-                         answerable=gathered.answerable)
+            gathered = gather(cases, settings_from(data_dir=data_dir))
+            save_evidence(gathered, evidence)
     except (SetError, StoreError, NotesError) as exc:
         return fail(str(exc))
+    except OSError as exc:
+        return fail(f"{evidence}: cannot read the kept evidence ({exc}); run without --reuse to gather it")
+    if len(gathered.answerable) != len(cases):
+        return fail(f"{evidence} holds {len(gathered.answerable)} cases, the tune part {len(cases)}: gather it again")
     weights = fit(gathered)
     checked = cross_validate(gathered)
-    out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+    out.write_text(weights_text(weights), encoding="utf-8")
     click.echo(f"{len(cases)} tune cases, {len(gathered.rows)} candidates, {int(gathered.labels.sum())} answers")
     click.echo("5-fold cross-validation on tune: " + ", ".join(f"{k} {v:.3f}" for k, v in checked.items()))
     click.echo(f"threshold {weights['threshold']} -> {out}")

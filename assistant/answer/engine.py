@@ -20,6 +20,7 @@ from langchain_core.documents import Document
 
 from assistant.answer.compose import WEIGHTS, Scored, pick_answer, score_sentences
 from assistant.answer.followup import resolve
+from assistant.answer.marking import answer_span
 from assistant.answer.rerank import Reranker
 from assistant.answer.retrieval import KeywordIndex, NotesRetriever
 from assistant.answer.selection import Candidate, Selector, features, shipped_selector
@@ -179,6 +180,8 @@ class Assistant:
             )
         sentences, support = pick_answer(scored)
         text = " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(sentences, 1))
+        # The first statement starts the text: a span in it is a span in the text.
+        span = answer_span(resolved, " ".join(sentences[0].segment.text.split())) if not keywords_only else None
         return Answer(
             question=question,
             text=text,
@@ -187,6 +190,7 @@ class Assistant:
             passages=passages,
             resolved_question=resolved,
             note=note,
+            answer_span=span,
         )
 
     @property
@@ -205,19 +209,23 @@ class Assistant:
             return pool, np.zeros((0, 0))
         sections = [str(s.doc.metadata.get("section", "")) for s in pool]
         texts = [s.segment.text for s in pool]
-        titled = [f"{section}: {text}" for section, text in zip(sections, texts, strict=True)]
+        leads = [lead_in(s.doc.page_content, s.segment.line) for s in pool]
+        # A list item is read under its list's head ("Developer Tools: • AWS X-Ray"), anything else
+        # under its section title.
+        titled = [f"{section}: {lead[1] + ' ' if lead[0] else ''}{text}"
+                  for section, lead, text in zip(sections, leads, texts, strict=True)]
         cross = self.reranker.scores(question, texts + titled)
         dense = (np.asarray(self._embed(titled)) @ np.asarray(vector)).tolist()
         candidates = [
             Candidate(
                 text=s.segment.text,
                 section=section,
-                lead_in=s.doc.page_content.split("\n")[s.segment.line - 1] if s.segment.line > 0 else "",
+                lead_in=lead[1],
                 chunk_rank=s.rank,
                 chunk_dense=float(s.doc.metadata.get("dense", 0.0)),
                 first_in_chunk=s.segment.line == 0,
             )
-            for s, section in zip(pool, sections, strict=True)
+            for s, section, lead in zip(pool, sections, leads, strict=True)
         ]
         rows = features(question, candidates, cross[: len(pool)], cross[len(pool) :], dense, keywords.weight,
                         keywords.max_idf)
@@ -251,6 +259,28 @@ class Assistant:
             fitted = self.settings.answer.answer_probability
             return self.selector.threshold if fitted is None else fitted
         return self.settings.answer.refusal_threshold
+
+
+BULLET = re.compile(r"^\s*(?:[•*\u2022-]|\d+[.)])\s")
+
+
+def lead_in(text: str, line: int) -> tuple[bool, str]:
+    """The line that introduces line ``line`` of a chunk: for a list item, the list's head (the
+    nearest line above that is not an item), else the line before; and whether it is a list head.
+
+    >>> lead_in("Developer Tools:\\n• AWS CodeBuild\\n• AWS X-Ray", 2)
+    (True, 'Developer Tools:')
+    >>> lead_in("first line\\nsecond line", 1), lead_in("only line", 0)
+    ((False, 'first line'), (False, ''))
+    """
+    lines = text.split("\n")
+    if line <= 0:
+        return False, ""
+    if BULLET.match(lines[line]):
+        for above in range(line - 1, -1, -1):
+            if lines[above].strip() and not BULLET.match(lines[above]):
+                return True, lines[above].strip()
+    return False, lines[line - 1]
 
 
 def _passage(doc: Document) -> Passage:

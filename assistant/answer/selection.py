@@ -101,7 +101,7 @@ def features(
     wanted = list(dict.fromkeys(terms(question)))
     weights = {t: weight(t) for t in wanted}
     total = sum(weights.values()) or 1.0
-    words = set(question.lower().split())
+    words = set(re.findall(r"[a-z]+", question.lower()))
     asked = [k for k, v in QUALIFIERS.items() if v & words]
     quantity_asked = bool(QUANTITY_QUESTION.search(question))
     yes_no, which = bool(YES_NO.search(question)), bool(WHICH.search(question))
