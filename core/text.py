@@ -88,9 +88,9 @@ class Segment:
 
 # "trusted entity :", "SNS -", "# Title": a list or a definition follows
 LEAD_IN = re.compile(r"(:|\s-|\u2013|\?)\s*$")
-# A sentence ends at a run of stops (closing quotes or brackets after it) before a space or the line's
-# end, or at a "." run straight into the next sentence ("load balancer.Access logs ...").
-STOP = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|\.(?=[A-Z][a-z])")
+# A sentence ends at a run of stops (".", "!", "?", "..."; closing quotes or brackets after it) before a
+# space or the line's end, or at a "." run straight into the next sentence ("load balancer.Access logs").
+STOP = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)|\.(?=[A-Z][a-z])")
 # Words a "." follows without ending the sentence ("e.g. S3", "vs. EFS"); "etc." ends one before a capital.
 ABBREVIATION = re.compile(r"(?:^|[^\w.])(?:e\.g|i\.e|eg|ie|vs|cf|viz|approx|incl|esp|etc)$", re.IGNORECASE)
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)

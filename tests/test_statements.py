@@ -115,6 +115,7 @@ FILLER = "and this clause only pads the line out so that the line is long enough
             ["Is it stateful?", "Yes, security groups remember the connection!"],
         ),
         ('He said "use SQS." Then the queue was made.', ['He said "use SQS."', "Then the queue was made."]),
+        ("Wait for the retry\u2026 Then the queue drains.", ["Wait for the retry\u2026", "Then the queue drains."]),
         (
             "Edge locations worldwide.\tCloudFront serves static content.",
             ["Edge locations worldwide.", "CloudFront serves static content."],
