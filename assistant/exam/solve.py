@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.answer.types import Passage
 from core.spans import Quote, on_pages, span_dict
-from core.text import WORD, find_quantities, sentence_spans, terms
+from core.text import WORD, find_quantities, sentences, terms
 
 OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
 SELECT = re.compile(r"\(?\s*(?:select|choose|pick)\s+(?P<n>one|two|three|four|five|\d)\b[^)\n]*\)?\.?", re.IGNORECASE)
@@ -169,8 +169,8 @@ def solve(
         candidates: list[tuple[float, Passage, int, str]] = []
         for p in passages.values():
             for offset, line in enumerate(p.text.split("\n")):
-                for start, end in sentence_spans(line):  # sentence by sentence: a line may hold several facts
-                    sentence = line[start:end]
+                for part in sentences(line):  # sentence by sentence: a line may hold several facts
+                    sentence = part.text
                     match = _match(text, question.stem, p.section, sentence)
                     if match >= 0.5:
                         candidates.append((match, p, p.start_line + offset, sentence))
