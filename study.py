@@ -35,6 +35,7 @@ Examples:
   study solve < question.txt            # which options of an exam question do the notes support?
   study serve                           # the app on http://127.0.0.1:7860
   study eval --system project           # score the assistant on the eval set
+  study fit-selector --reuse            # refit the answer selector on the eval set's tune part
 
 \b
 Settings: every option has an environment variable, STUDY_<NAME> for paths (STUDY_DATA_DIR) and

@@ -101,12 +101,17 @@ def pick_answer(scored: list[Scored], supporting: int = 2) -> tuple[list[Scored]
         if near and short and other.score >= 0.9 * best.score:
             answer.append(other)
             break
-    used = {(s.doc.id, s.line) for s in answer}
+    # Lines already quoted, per file: a supporting quote never repeats them (a list's head joined
+    # with its items, from another chunk, would quote the answer's line again).
+    used = [(str(s.doc.metadata["source"]), s.line, s.line + s.segment.last_line - s.segment.line) for s in answer]
     support: list[Scored] = []
     for other in scored:
         if len(support) == supporting or other.score < 0.75 * best.score:
             break
-        if (other.doc.id, other.line) not in used and all(other.doc is not s.doc for s in support):
+        source, first = str(other.doc.metadata["source"]), other.line
+        last = first + other.segment.last_line - other.segment.line
+        repeats = any(source == s and first <= e and last >= b for s, b, e in used)
+        if not repeats and all(other.doc is not s.doc for s in support):
             support.append(other)
-            used.add((other.doc.id, other.line))
+            used.append((source, first, last))
     return answer, support
