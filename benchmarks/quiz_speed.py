@@ -86,11 +86,13 @@ def main() -> None:
     data_dir = (args.data_dir or Settings().data_dir).resolve()
     notes = args.notes.resolve()
     with tempfile.TemporaryDirectory(prefix="quiz-speed-") as tmp:
+        before = checkout(args.before, Path(tmp))
         rows = [
-            (f"before ({args.before})", measure(checkout(args.before, Path(tmp)), notes, args.n, args.rounds, data_dir)),
+            (f"before ({args.before})", measure(before, notes, args.n, args.rounds, data_dir)),
             ("after (this tree)", measure(PROJECT_ROOT, notes, args.n, args.rounds, data_dir)),
         ]
-    print(f"| code | items | first quiz s | warm median s | warm worst s |  ({args.n}-item mixed, {args.rounds} rounds)")
+    print(f"{args.n}-item mixed quiz, {args.rounds} warm rounds")
+    print("| code | items | first quiz s | warm median s | warm worst s |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, r in rows:
         print(f"| {name} | {r['items']:.0f} | {r['first']:.2f} | {r['median']:.2f} | {r['worst']:.2f} |")
