@@ -32,7 +32,7 @@ def mastery_figure(report: Report) -> Figure:
     fig = Figure(figsize=(8, max(2.0, 0.38 * len(rows) + 1.0)), layout="constrained")
     ax = fig.add_subplot()
     labels = [r[0] for r in rows]
-    values = [r[1] or 0.0 for r in rows]
+    values = [0.0 if r[1] is None else max(r[1], 0.01) for r in rows]  # none right: a stub, still a bar
     colours = ["#bbbbbb" if r[1] is None else (0.85 * (1 - r[1]) + 0.1, 0.2 + 0.55 * r[1], 0.25) for r in rows]
     positions = list(range(len(rows)))
     ax.barh(positions, values, color=colours)
