@@ -252,17 +252,23 @@ class _Maker:
             return self._ranked[key]
         own = self._own(d.term)
         candidates: list[str] = []
+        owners: list[str] = []  # whose purpose each candidate is: one per thing defined twice
         for other in self.definitions:
             text = other.text.rstrip(".")
             if other.form != "purpose" or same_thing(other.term, own) or not same_kind(text, d.text):
                 continue
-            if mentions(text, d.term) or any(same_thing(text, c) for c in candidates):
+            if mentions(text, d.term) or any(same_thing(other.term, o) for o in owners):
+                continue
+            if mentions(other.evidence.section, d.term):
+                continue  # defined under a heading naming it ("binpack" under "ECS task placement strategy")
+            if any(same_thing(text, c) or _overlap(text, c) >= 0.5 for c in candidates):
                 continue
             if any(_overlap(text, o) >= 0.5 for o in self.term_texts[own]):
                 continue
             if self.sim.most([other.text], self.term_texts[own]) >= 0.75:
                 continue
             candidates.append(text)
+            owners.append(other.term)
         # A wrong option far longer or shorter than the answer stands out: those go last.
         size = len(d.text.split())
         odd = np.array([not 0.5 <= len(c.split()) / size <= 2.0 for c in candidates], dtype=np.float32)
