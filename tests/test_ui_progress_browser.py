@@ -104,5 +104,6 @@ def test_progress_shows_the_chart_and_weak_sections(page: Page, app: tuple[str, 
     page.wait_for_function(
         "document.querySelector('#quiz-status').innerText.includes('weighted toward your weak sections')"
     )
-    assert page.locator("#quiz-q-1").is_visible()  # on the Quiz tab, shown
+    page.wait_for_selector("#quiz-q-1", state="visible")  # the Quiz tab is shown, with that quiz
     assert page.get_by_role("tab", name="Quiz").get_attribute("aria-selected") == "true"
+    page.screenshot(path=str(ARTIFACTS / "ui-progress-weak-quiz.png"), full_page=True)
