@@ -1,4 +1,4 @@
-"""The ``ask``, ``quiz``, ``review`` and ``solve`` commands: the assistant in a terminal."""
+"""The ``ask``, ``quiz``, ``review``, ``progress`` and ``solve`` commands: the assistant in a terminal."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -20,6 +20,7 @@ from core.text import is_text
 if TYPE_CHECKING:
     from assistant.answer.engine import Assistant
     from assistant.answer.types import Answer
+    from assistant.review.progress import Report
 
 QUOTE_WIDTH = 100
 
@@ -34,7 +35,8 @@ Exit status: 0 answered (or plainly not covered by the notes); 2 bad question, o
 """
 QUIZ_EXAMPLES = """\b
 Examples:
-  study quiz --n 10 --kind mixed --seed 7     # take a quiz; wrong answers go to review
+  study quiz --n 10 --kind mixed --seed 7     # take a quiz; every answer goes to review and progress
+  study quiz --n 10 --weak                    # a quiz weighted toward your weak sections
   study quiz --n 20 --topic SQS --json        # print the items as JSON
   study quiz --n 50 --export deck.apkg        # an Anki deck (or a .csv file)
 """
@@ -42,6 +44,13 @@ REVIEW_EXAMPLES = """\b
 Examples:
   study review          # walk through the cards that are due
   study review --list   # only list them
+"""
+PROGRESS_EXAMPLES = """\b
+Examples:
+  study progress                        # mastery per section, weakest first; sections never quizzed
+  study progress --chart progress.png   # the same as a chart
+  study progress --export history.json  # the whole study history, to move machines
+  study progress --import history.json  # merge it in on the other machine
 """
 SOLVE_EXAMPLES = """\b
 Examples:
@@ -162,22 +171,28 @@ def _read_answer(prompt: str, stdin: TextIO, out: TextIO) -> str | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the items as a JSON list instead of asking them.")
 @click.option("--export", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the quiz to FILE.apkg (Anki) or FILE.csv.")
+@click.option("--weak", is_flag=True, help="Weight the quiz toward your weak sections (see `study progress`).")
 @store_options
 @exit_code
 def quiz_command(
-    n: int, topic: str | None, kind: str, seed: int, as_json: bool, export: Path | None,
+    n: int, topic: str | None, kind: str, seed: int, as_json: bool, export: Path | None, weak: bool,
     data_dir: Path | None, chroma_url: str | None,
 ) -> int:
-    """Make a quiz from the notes and take it; every answer cites its lines, wrong answers go to review."""
+    """Make a quiz from the notes and take it; every answer cites its lines and goes to review and progress."""
     from assistant.quiz.generate import generate_quiz
     from assistant.quiz.items import QuizError
     from ingest.errors import StoreError
 
     settings = settings_from(data_dir=data_dir, chroma_url=chroma_url)
+    focus: list[str] = []
+    if weak:
+        focus = _report(settings, []).weak
+        if not focus:
+            click.echo("(no weak sections yet: no section has a wrong answer; the quiz covers all notes)", err=True)
     try:
         assistant = _assistant(settings)
         items = generate_quiz(
-            assistant.chunks(), n=n, kind=kind, topic=topic, seed=seed, embeddings=assistant.embeddings
+            assistant.chunks(), n=n, kind=kind, topic=topic, seed=seed, embeddings=assistant.embeddings, focus=focus
         )
     except (QuizError, StoreError) as exc:
         return fail(str(exc))
@@ -197,7 +212,7 @@ def quiz_command(
 
 
 def take_quiz(items: list[QuizItem], settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    """Ask each item, grade it, and make each wrong answer a review card."""
+    """Ask each item, grade it, and record it: in the history, and as a review card (due now when wrong)."""
     from assistant.quiz.grading import grade
     from assistant.review.store import ReviewStore
 
@@ -227,7 +242,7 @@ def take_quiz(items: list[QuizItem], settings: Settings, stdin: TextIO, out: Tex
 @store_options
 @exit_code
 def review_command(list_only: bool, data_dir: Path | None, chroma_url: str | None) -> int:
-    """Review the quiz items you answered wrong, when they are due (FSRS)."""
+    """Review your quiz items when they are due (FSRS); each grade goes to your progress."""
     from assistant.quiz.grading import grade
     from assistant.review.store import ReviewStore
 
@@ -298,4 +313,103 @@ def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chrom
     return 0
 
 
-COMMANDS = (ask_command, quiz_command, review_command, solve_command)
+# ---------------------------------------------------------------- progress
+
+
+def _report(settings: Settings, note_sections: list[str]) -> Report:
+    from assistant.review.progress import build_report
+    from assistant.review.store import ReviewStore
+
+    store = ReviewStore.in_data_dir(settings.data_dir)
+    return build_report(store.history.answers(), store.recall(), note_sections)
+
+
+def _note_sections(settings: Settings) -> list[str] | None:
+    """The section paths of the indexed notes, in order; None without a usable index."""
+    from ingest.errors import StoreError
+
+    try:
+        return [str(d.metadata.get("section", "")) for d in _assistant(settings).chunks()]
+    except StoreError:
+        return None
+
+
+def render_progress(report: Report, sections_known: bool = True) -> str:
+    """The report as text: one line per section, weakest first, with a bar; then the sections never quizzed."""
+    if not report.answered:
+        lines = ["No answers yet: take a quiz (`study quiz`) and your progress shows here."]
+    else:
+        lines = [f"{report.answered} answers over {len(report.sections)} sections of your notes, weakest first:", ""]
+        width = max(len(m.section[:40]) for m in report.sections)
+        lines.append(f"  {'section':<{width}}  {'right':>7}  {'share':>5}  {'trend':>6}  {'recall':>6}  cards")
+        for m in report.sections:
+            bar = "█" * round(10 * m.share) + "░" * (10 - round(10 * m.share))
+            trend = "" if m.trend is None else f"{m.trend:+.0%}"
+            recall = "" if m.retrievability is None else f"{m.retrievability:.2f}"
+            lines.append(
+                f"  {m.section[:40]:<{width}}  {m.right:>3}/{m.answered:<3}  {m.share:>5.0%}  {trend:>6}  {recall:>6}"
+                f"  {m.cards:>5}  {bar}"
+            )
+    if not sections_known:
+        lines += ["", "(no notes indexed: the sections never quizzed are unknown)"]
+    elif report.never:
+        lines += ["", f"Never quizzed ({len(report.never)}): " + "; ".join(report.never)]
+    if report.weak:
+        lines += ["", "Weak sections: " + "; ".join(report.weak) + " (`study quiz --weak` asks about them)"]
+    return "\n".join(lines)
+
+
+@click.command("progress", epilog=PROGRESS_EXAMPLES, short_help="What you know per section; export or import it.")
+@json_option
+@click.option("--chart", type=click.Path(path_type=Path), metavar="FILE", help="Also draw the chart to FILE.png.")
+@click.option("--export", "export_to", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write your whole study history (answers and review cards) to FILE.json.")
+@click.option("--import", "import_from", type=click.Path(path_type=Path), metavar="FILE",
+              help="Merge a history written by --export into yours.")
+@store_options
+@exit_code
+def progress_command(
+    as_json: bool, chart: Path | None, export_to: Path | None, import_from: Path | None,
+    data_dir: Path | None, chroma_url: str | None,
+) -> int:
+    """Mastery per section of the notes (share right, trend, recall of its cards), weakest first, and
+    the sections never quizzed; or export/import the whole study history."""
+    from assistant.review.progress import HistoryError
+    from assistant.review.store import ReviewStore
+
+    settings = settings_from(data_dir=data_dir, chroma_url=chroma_url)
+    store = ReviewStore.in_data_dir(settings.data_dir)
+    if import_from is not None:
+        try:
+            answers, cards = store.import_history(import_from)
+        except (HistoryError, OSError) as exc:
+            return fail(str(exc))
+        click.echo(f"imported {answers} answers and {cards} review cards from {import_from}")
+        return 0
+    if export_to is not None:
+        try:
+            path = store.export_history(export_to)
+        except OSError as exc:
+            return fail(f"{export_to}: cannot write it ({exc.strerror or exc})")
+        click.echo(f"wrote {store.history.count()} answers and {store.count()} review cards to {path}")
+        return 0
+    sections = _note_sections(settings)
+    report = _report(settings, sections or [])
+    if chart is not None:
+        from assistant.review.chart import save_chart
+
+        try:
+            save_chart(report, chart)
+        except (OSError, ValueError) as exc:
+            return fail(f"{chart}: cannot draw the chart there ({exc})")
+    if as_json:
+        data: dict[str, Any] = report.to_dict()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        click.echo(render_progress(report, sections is not None))
+        if chart is not None:
+            click.echo(f"\nchart: {chart}")
+    return 0
+
+
+COMMANDS = (ask_command, quiz_command, review_command, progress_command, solve_command)
