@@ -1,0 +1,147 @@
+"""Exam mode on the hand-written exam set (``evals/exam_set.jsonl``): precision of the committed
+answers on questions the notes decide, and how often it commits on questions they don't; and the
+fit of exam mode's thresholds, on the tune part only.
+
+    python -m evals.exam_eval --data-dir DIR            # the test part's figures
+    python -m evals.exam_eval --data-dir DIR --fit      # fit the thresholds on the tune part
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.exam.evidence import OptionEvidence, Rerank, Retrieve, gather
+from assistant.exam.solve import RERANKED, ExamAnswer, ExamQuestion, Thresholds, decide
+
+EXAM_SET = Path(__file__).with_name("exam_set.jsonl")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    question: ExamQuestion
+    answers: list[str]
+    decided: bool
+    split: str
+
+
+def load(path: Path = EXAM_SET, split: str | None = None) -> list[Case]:
+    """The exam set's cases (of one split, when given)."""
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        options = [(chr(65 + i), text) for i, text in enumerate(row["options"])]
+        question = ExamQuestion(row["question"], options, len(row["answers"]))
+        cases.append(Case(row["id"], question, sorted(row["answers"]), bool(row["decided"]), row.get("split", "test")))
+    return [c for c in cases if split is None or c.split == split]
+
+
+@dataclass(frozen=True)
+class Figures:
+    decided: int  # questions the notes decide
+    committed: int  # ... that exam mode committed on
+    right: int  # ... and got right
+    undecided: int  # questions the notes don't decide
+    committed_undecided: int  # ... that it committed on anyway
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.committed if self.committed else 1.0
+
+    @property
+    def undecided_rate(self) -> float:
+        return self.committed_undecided / self.undecided if self.undecided else 0.0
+
+    def text(self) -> str:
+        return (f"decided questions: {self.committed}/{self.decided} committed, {self.right} right "
+                f"(precision {self.precision:.3f}); undecided questions committed: "
+                f"{self.committed_undecided}/{self.undecided} ({self.undecided_rate:.3f})")
+
+
+def figures(cases: Iterable[Case], answers: Iterable[ExamAnswer]) -> Figures:
+    d = c = r = u = cu = 0
+    for case, answer in zip(cases, answers, strict=True):
+        if case.decided:
+            d += 1
+            c += answer.decided
+            r += answer.decided and answer.chosen == case.answers
+        else:
+            u += 1
+            cu += answer.decided
+    return Figures(d, c, r, u, cu)
+
+
+def evidence_for(cases: list[Case], retrieve: Retrieve, rerank: Rerank | None) -> list[list[OptionEvidence]]:
+    return [gather(c.question.stem, c.question.options, retrieve, rerank) for c in cases]
+
+
+def run(cases: list[Case], evidence: list[list[OptionEvidence]], reranked: bool,
+        thresholds: Thresholds | None = None) -> Figures:
+    answers = [decide(c.question, e, reranked, thresholds) for c, e in zip(cases, evidence, strict=True)]
+    return figures(cases, answers)
+
+
+GRID = {
+    "about_weight": [1.0, 2.0, 4.0],
+    "support": [-6.0, -3.0, 0.0, 2.0, 4.0],
+    "about": [0.3, 0.4, 0.5, 0.6, 0.7],
+    "margin": [1.0, 2.0, 4.0, 6.0],
+    "contradict": [0.0, 3.0, 100.0],
+    "named": [0.75, 1.0],
+}
+
+
+def fit(cases: list[Case], evidence: list[list[OptionEvidence]], reranked: bool = True,
+        precision: float = 0.92, undecided: float = 0.05,
+        log: Callable[[str], None] = print) -> tuple[Thresholds, Figures]:
+    """The thresholds that commit on the most decided questions of ``cases`` (the tune part) while
+    keeping precision and the undecided questions' commit rate within bounds (stricter than the gate)."""
+    best: tuple[tuple[int, int], Thresholds, Figures] | None = None
+    keys = list(GRID)
+    for values in itertools.product(*(GRID[k] for k in keys)):
+        t = Thresholds(**dict(zip(keys, values, strict=True)))
+        f = run(cases, evidence, reranked, t)
+        if f.precision < precision or f.undecided_rate > undecided:
+            continue
+        # Each wrong commitment costs eight right ones: thresholds that barely pass on tune don't hold on test.
+        key = (f.right - 8 * (f.committed - f.right) - 8 * f.committed_undecided, f.right)
+        if best is None or key > best[0]:
+            best = (key, t, f)
+    if best is None:
+        raise SystemExit("no thresholds meet the bounds on the tune part")
+    log(f"fitted: {best[1]}\n  tune: {best[2].text()}")
+    return best[1], best[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.exam_eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, help="the index to use (default: the settings')")
+    parser.add_argument("--split", default="test", choices=["tune", "test", "all"])
+    parser.add_argument("--fit", action="store_true", help="fit the thresholds on the tune part")
+    args = parser.parse_args(argv)
+    from assistant.answer.engine import Assistant
+    from core.settings import Settings
+
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    assistant = Assistant(settings)
+    rerank = assistant.reranker.scores if assistant.reranker else None
+    if args.fit:
+        tune = load(split="tune")
+        thresholds, _ = fit(tune, evidence_for(tune, assistant.retrieve, rerank), rerank is not None)
+    else:
+        thresholds = RERANKED
+    cases = load(split=None if args.split == "all" else args.split)
+    f = run(cases, evidence_for(cases, assistant.retrieve, rerank), rerank is not None, thresholds)
+    print(f"{args.split}: {f.text()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
