@@ -30,6 +30,7 @@ from core.spans import Quote, span_dict
 OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
 SELECT = re.compile(r"\(?\s*(?:select|choose|pick)\s+(?P<n>one|two|three|four|five|\d)\b[^)\n]*\)?\.?", re.IGNORECASE)
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+MENTIONED = 0.6  # a line names an option when it holds most of its distinctive words (a heading's count half)
 SUPPORTS, CONTRADICTS, NOTHING = "supports", "contradicts", "says nothing"
 UNDECIDED = "Your notes don't decide this question: they do not decide between the options. What they say about each:"
 
@@ -72,6 +73,7 @@ class OptionVerdict:
     support: float
     citations: list[Quote] = field(default_factory=list)
     label: str = NOTHING
+    mentioned: bool = False  # some line of the notes names the option (or states its amount)
 
 
 @dataclass
@@ -94,6 +96,7 @@ class ExamAnswer:
                     "letter": v.letter,
                     "text": v.text,
                     "label": v.label,
+                    "mentioned": v.mentioned,
                     "support": round(v.support, 3),
                     "citations": [span_dict(c) for c in v.citations],
                 }
@@ -206,7 +209,8 @@ def decide(question: ExamQuestion, evidence: list[OptionEvidence], reranked: boo
             label = NOTHING  # weaker support than the decided option's: not a second answer
         support = 1 / (1 + math.exp(-(w.score - top + 2))) if w.score > -math.inf else 0.0
         citations = [line.statement.quote] if line is not None else []
-        verdicts.append(OptionVerdict(w.letter, w.text, support, citations, label))
+        mentioned = any(x.named >= MENTIONED for x in evidence[[o.letter for o in evidence].index(w.letter)].lines)
+        verdicts.append(OptionVerdict(w.letter, w.text, support, citations, label, mentioned))
     if decided:
         letters = sorted(w.letter for w in chosen)
         return ExamAnswer(question, True, letters, verdicts, f"The notes support {' and '.join(letters)}.")
