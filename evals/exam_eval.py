@@ -2,7 +2,8 @@
 answers on questions the notes decide, and how often it commits on questions they don't; and the
 fit of exam mode's thresholds, on the tune part only.
 
-    python -m evals.exam_eval --data-dir DIR            # the test part's figures
+    python -m evals.exam_eval --data-dir DIR            # the test part's figures, and the evidence labels'
+                                                        # agreement with exam_evidence_labels.jsonl
     python -m evals.exam_eval --data-dir DIR --fit      # fit the thresholds on the tune part
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,9 @@ from assistant.exam.evidence import OptionEvidence, Rerank, Retrieve, gather
 from assistant.exam.solve import RERANKED, ExamAnswer, ExamQuestion, Thresholds, decide
 
 EXAM_SET = Path(__file__).with_name("exam_set.jsonl")
+# Hand labels of what the notes say about each option of a few questions (supports / contradicts /
+# says nothing), whatever line exam mode happens to show: the evidence labels are measured on these.
+LABELS = Path(__file__).with_name("exam_evidence_labels.jsonl")
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,35 @@ def run(cases: list[Case], evidence: list[list[OptionEvidence]], reranked: bool,
     return figures(cases, answers)
 
 
+def load_labels(path: Path = LABELS) -> dict[tuple[str, str], str]:
+    """(case id, option letter) -> the hand label."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {(r["id"], r["letter"]): r["label"] for r in rows}
+
+
+def label_agreement(cases: list[Case], answers: list[ExamAnswer],
+                    labels: dict[tuple[str, str], str]) -> tuple[int, int, Counter[tuple[str, str]]]:
+    """(agreeing, labelled, confusion counts of (hand label, exam mode's label)) over the labelled options."""
+    confusion: Counter[tuple[str, str]] = Counter()
+    for case, answer in zip(cases, answers, strict=True):
+        for verdict in answer.verdicts:
+            gold = labels.get((case.id, verdict.letter))
+            if gold is not None:
+                confusion[(gold, verdict.label)] += 1
+    agree = sum(n for (gold, got), n in confusion.items() if gold == got)
+    return agree, sum(confusion.values()), confusion
+
+
+def label_text(agree: int, total: int, confusion: Counter[tuple[str, str]]) -> str:
+    kinds = ("supports", "contradicts", "says nothing")
+    out = [f"evidence labels: {agree}/{total} agree with the hand labels ({agree / total:.2f})" if total else
+           "evidence labels: none labelled"]
+    for gold in kinds:
+        row = ", ".join(f"{got} {confusion[(gold, got)]}" for got in kinds)
+        out.append(f"  hand {gold}: shown as {row}")
+    return "\n".join(out)
+
+
 GRID = {
     "about_weight": [1.0, 2.0, 4.0],
     "support": [-6.0, -3.0, 0.0, 2.0, 4.0],
@@ -140,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     cases = load(split=None if args.split == "all" else args.split)
     f = run(cases, evidence_for(cases, assistant.retrieve, rerank), rerank is not None, thresholds)
     print(f"{args.split}: {f.text()}")
+    labels = load_labels()
+    labelled = [c for c in load() if any(key[0] == c.id for key in labels)]
+    answers = [decide(c.question, e, rerank is not None, thresholds)
+               for c, e in zip(labelled, evidence_for(labelled, assistant.retrieve, rerank), strict=True)]
+    print(label_text(*label_agreement(labelled, answers, labels)))
     return 0
 
 

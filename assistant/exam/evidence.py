@@ -136,11 +136,12 @@ def negated_terms(line: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def about(wanted: Sequence[str], statement: Statement, w: Weights | None = None) -> float:
+def about(wanted: Sequence[str], statement: Statement, w: Weights | None = None,
+          stem_negates: frozenset[str] = frozenset()) -> float:
     """Weighted share of the stem's words the statement repeats (its section heading's count half);
-    a word it negates counts against it."""
+    a word it negates counts against it, unless the stem negates it too ("never introduced")."""
     return _share(wanted, set(terms(statement.text)), set(terms(statement.section)), w or {}, 0.5,
-                  negated_terms(statement.text))
+                  negated_terms(statement.text) - stem_negates)
 
 
 def naming(option: str, wanted: Sequence[str], statement: Statement, w: Weights | None = None) -> tuple[float, bool]:
@@ -176,6 +177,7 @@ def gather(stem: str, options: Sequence[tuple[str, str]], retrieve: Retrieve,
            rerank: Rerank | None = None) -> list[OptionEvidence]:
     """For each option, the notes' statements that name it or deny it, weighed against the question."""
     wanted = stem_terms(stem)
+    stem_negates = negated_terms(stem)
     base = list(retrieve(stem, POOL))
     pools = {letter: statements([*retrieve(f"{stem}\n{text}", POOL), *retrieve(text, POOL // 2), *base])
              for letter, text in options}
@@ -187,7 +189,7 @@ def gather(stem: str, options: Sequence[tuple[str, str]], retrieve: Retrieve,
         for statement in pools[letter]:
             named, denied = naming(text, own, statement, w)
             if named >= 0.5 or denied:
-                lines.append(Line(statement, named, about(wanted, statement, w), denied))
+                lines.append(Line(statement, named, about(wanted, statement, w, stem_negates), denied))
         if rerank is not None and lines:
             scores = rerank(f"{stem} {text}", [line.statement.with_section() for line in lines])
             lines = [Line(x.statement, x.named, x.about, x.denied, s) for x, s in zip(lines, scores, strict=True)]
