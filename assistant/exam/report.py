@@ -5,6 +5,7 @@ Written as Markdown with a PNG beside it."""
 
 from __future__ import annotations
 
+import html
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ def chart(summary: Summary, groups: dict[str, list[Checked]], path: Path) -> Pat
 
     matplotlib.use("Agg")  # no display: the PNG is written, never shown
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     wrong = summary.decided_keyed - summary.right
     outcomes = Counter({
@@ -104,13 +106,15 @@ def chart(summary: Summary, groups: dict[str, list[Checked]], path: Path) -> Pat
     axes[0][0].bar_label(bars)
     axes[0][0].set_title(f"{summary.questions} questions checked against your notes")
     axes[0][0].set_xlabel("questions")
+    axes[0][0].xaxis.set_major_locator(MaxNLocator(integer=True))
     if groups:
         names = list(groups)[:10]
         short = [n if len(n) <= 40 else n[:37] + "..." for n in names]
         gbars = axes[0][1].barh(short[::-1], [len(groups[n]) for n in names][::-1], color="#dd8452")
         axes[0][1].bar_label(gbars)
-        axes[0][1].set_title("gaps: where the notes miss the answer")
+        axes[0][1].set_title("gaps, by topic")
         axes[0][1].set_xlabel("questions")
+        axes[0][1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -118,7 +122,8 @@ def chart(summary: Summary, groups: dict[str, list[Checked]], path: Path) -> Pat
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Exam text in a Markdown line or table cell: shown as written, never as markup."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown(exam: ExamFile, checked: list[Checked], summary: Summary, groups: dict[str, list[Checked]],
