@@ -36,6 +36,9 @@ NEGATIONS = frozenset(
     {"not", "no", "never", "without", "cannot", "dont", "doesnt", "isnt", "arent", "non", "unlike", "except", "instead"}
 )
 POOL = 6  # passages retrieved per query
+# A line that holds this many of a long option's words mentions it, even when the option's other
+# words ("... to keep the payloads in Amazon S3") are the exam writer's.
+MENTION_HITS = 3
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Line:
     about: float
     denied: bool
     relevance: float = 0.0
+    hits: int = 0  # how many of the option's distinctive words the line itself holds
 
 
 @dataclass
@@ -188,11 +192,13 @@ def gather(stem: str, options: Sequence[tuple[str, str]], retrieve: Retrieve,
         lines: list[Line] = []
         for statement in pools[letter]:
             named, denied = naming(text, own, statement, w)
-            if named >= 0.5 or denied:
-                lines.append(Line(statement, named, about(wanted, statement, w, stem_negates), denied))
+            hits = len(set(own) & set(terms(statement.text)))
+            if named >= 0.5 or denied or hits >= MENTION_HITS:
+                lines.append(Line(statement, named, about(wanted, statement, w, stem_negates), denied, hits=hits))
         if rerank is not None and lines:
             scores = rerank(f"{stem} {text}", [line.statement.with_section() for line in lines])
-            lines = [Line(x.statement, x.named, x.about, x.denied, s) for x, s in zip(lines, scores, strict=True)]
+            lines = [Line(x.statement, x.named, x.about, x.denied, s, x.hits)
+                     for x, s in zip(lines, scores, strict=True)]
         evidence.append(OptionEvidence(letter, text, lines))
     return evidence
 

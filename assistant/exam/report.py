@@ -78,7 +78,8 @@ def gap_groups(checked: list[Checked], topic: Topic | None) -> dict[str, list[Ch
     groups: dict[str, list[Checked]] = defaultdict(list)
     for c in checked:
         if c.gap:
-            section = topic(c.item.question.stem).strip() if topic else ""
+            # The top of the section's path ("API Gateway > stageVariables"): a topic, not a line.
+            section = topic(c.item.question.stem).split(" > ")[0].strip() if topic else ""
             name = f"notes section: {section}" if section else f"exam topic: {topic_words(c.item.question.stem)}"
             groups[name].append(c)
     return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
@@ -109,7 +110,8 @@ def chart(summary: Summary, groups: dict[str, list[Checked]], path: Path) -> Pat
     axes[0][0].xaxis.set_major_locator(MaxNLocator(integer=True))
     if groups:
         names = list(groups)[:10]
-        short = [n if len(n) <= 40 else n[:37] + "..." for n in names]
+        bare = [n.split(": ", 1)[-1] for n in names]
+        short = [n if len(n) <= 40 else n[:37] + "..." for n in bare]
         gbars = axes[0][1].barh(short[::-1], [len(groups[n]) for n in names][::-1], color="#dd8452")
         axes[0][1].bar_label(gbars)
         axes[0][1].set_title("gaps, by topic")

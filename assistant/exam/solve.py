@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.exam.evidence import Line, OptionEvidence, Rerank, Retrieve, gather, strength
+from assistant.exam.evidence import MENTION_HITS, Line, OptionEvidence, Rerank, Retrieve, gather, strength
 from core.spans import Quote, span_dict
 
 OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
@@ -160,7 +160,8 @@ def _weigh(option: OptionEvidence, t: Thresholds, others: dict[Quote, int]) -> _
     denials = [x for x in option.lines if x.denied]
     best = max(backing, key=lambda x: strength(x, t.about_weight), default=None)
     denial = max(denials, key=lambda x: x.relevance + t.about_weight * x.about, default=None)
-    named = max(option.lines, key=lambda x: x.relevance + t.about_weight * x.about, default=None)
+    named = max((x for x in option.lines if x.named >= 0.5 or x.hits >= MENTION_HITS),
+                key=lambda x: x.relevance + t.about_weight * x.about, default=None)
     score = strength(best, t.about_weight) if best is not None else -math.inf
     return _Weighed(option.letter, option.text, score, best, denial, named)
 
@@ -209,7 +210,8 @@ def decide(question: ExamQuestion, evidence: list[OptionEvidence], reranked: boo
             label = NOTHING  # weaker support than the decided option's: not a second answer
         support = 1 / (1 + math.exp(-(w.score - top + 2))) if w.score > -math.inf else 0.0
         citations = [line.statement.quote] if line is not None else []
-        mentioned = any(x.named >= MENTIONED for x in evidence[[o.letter for o in evidence].index(w.letter)].lines)
+        lines = evidence[[o.letter for o in evidence].index(w.letter)].lines
+        mentioned = any(x.named >= MENTIONED or x.hits >= MENTION_HITS for x in lines)
         verdicts.append(OptionVerdict(w.letter, w.text, support, citations, label, mentioned))
     if decided:
         letters = sorted(w.letter for w in chosen)
