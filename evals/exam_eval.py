@@ -18,12 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.exam.evidence import OptionEvidence, Rerank, Retrieve, gather
-from assistant.exam.solve import RERANKED, ExamAnswer, ExamQuestion, Thresholds, decide
+from assistant.exam.solve import (
+    CONTRADICTS,
+    LABELS,
+    RERANKED,
+    SUPPORTS,
+    ExamAnswer,
+    ExamQuestion,
+    Labels,
+    Thresholds,
+    decide,
+)
 
 EXAM_SET = Path(__file__).with_name("exam_set.jsonl")
 # Hand labels of what the notes say about each option of a few questions (supports / contradicts /
 # says nothing), whatever line exam mode happens to show: the evidence labels are measured on these.
-LABELS = Path(__file__).with_name("exam_evidence_labels.jsonl")
+HAND_LABELS = Path(__file__).with_name("exam_evidence_labels.jsonl")
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ def run(cases: list[Case], evidence: list[list[OptionEvidence]], reranked: bool,
     return figures(cases, answers)
 
 
-def load_labels(path: Path = LABELS) -> dict[tuple[str, str], str]:
+def load_labels(path: Path = HAND_LABELS) -> dict[tuple[str, str], str]:
     """(case id, option letter) -> the hand label."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {(r["id"], r["letter"]): r["label"] for r in rows}
@@ -154,6 +164,46 @@ def fit(cases: list[Case], evidence: list[list[OptionEvidence]], reranked: bool 
     return best[1], best[2]
 
 
+LABEL_GRID = {
+    "support": [-8.0, -6.0, -4.0, -2.0, 0.0],
+    "about": [0.1, 0.2, 0.3, 0.4],
+    "named": [0.5, 0.75, 1.0],
+    "contradict": [-6.0, -4.0, -2.0, 0.0, 100.0],
+}
+
+
+def fit_labels(cases: list[Case], evidence: list[list[OptionEvidence]], thresholds: Thresholds,
+               false_rate: float = 0.03, log: Callable[[str], None] = print) -> Labels:
+    """The evidence labels that, on ``cases`` (the tune part), call the most keyed answers of the
+    questions the notes decide "supports" and the most of their wrong options "contradicts", while
+    calling at most ``false_rate`` of the options that aren't supported (every wrong option, every
+    option of a question the notes don't decide) "supports", and of the keyed answers "contradicts"."""
+    best: tuple[int, Labels, str] | None = None
+    keys = list(LABEL_GRID)
+    for values in itertools.product(*(LABEL_GRID[k] for k in keys)):
+        labels = Labels(**dict(zip(keys, values, strict=True)))
+        good = false_support = unsupported = false_contradict = keyed = 0
+        for case, ev in zip(cases, evidence, strict=True):
+            answer = decide(case.question, ev, True, thresholds, labels)
+            for v in answer.verdicts:
+                right = case.decided and v.letter in case.answers
+                keyed += right
+                unsupported += not right
+                false_support += v.label == SUPPORTS and not right
+                false_contradict += v.label == CONTRADICTS and right
+                good += (v.label == SUPPORTS and right) or (v.label == CONTRADICTS and case.decided and not right)
+        if false_support > false_rate * unsupported or false_contradict > false_rate * keyed:
+            continue
+        if best is None or good > best[0]:
+            note = (f"{good} keyed answers called supports or wrong options contradicts; false supports "
+                    f"{false_support}/{unsupported}, false contradicts {false_contradict}/{keyed}")
+            best = (good, labels, note)
+    if best is None:
+        raise SystemExit("no labels meet the bounds on the tune part")
+    log(f"fitted: {best[1]}\n  tune: {best[2]}")
+    return best[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.exam_eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, help="the index to use (default: the settings')")
@@ -168,17 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     rerank = assistant.reranker.scores if assistant.reranker else None
     if args.fit:
         tune = load(split="tune")
-        thresholds, _ = fit(tune, evidence_for(tune, assistant.retrieve, rerank), rerank is not None)
+        tune_evidence = evidence_for(tune, assistant.retrieve, rerank)
+        thresholds, _ = fit(tune, tune_evidence, rerank is not None)
+        labels = fit_labels(tune, tune_evidence, thresholds)
     else:
-        thresholds = RERANKED
+        thresholds, labels = RERANKED, LABELS
     cases = load(split=None if args.split == "all" else args.split)
     f = run(cases, evidence_for(cases, assistant.retrieve, rerank), rerank is not None, thresholds)
     print(f"{args.split}: {f.text()}")
-    labels = load_labels()
-    labelled = [c for c in load() if any(key[0] == c.id for key in labels)]
-    answers = [decide(c.question, e, rerank is not None, thresholds)
+    hand = load_labels()
+    labelled = [c for c in load() if any(key[0] == c.id for key in hand)]
+    answers = [decide(c.question, e, rerank is not None, thresholds, labels)
                for c, e in zip(labelled, evidence_for(labelled, assistant.retrieve, rerank), strict=True)]
-    print(label_text(*label_agreement(labelled, answers, labels)))
+    print(label_text(*label_agreement(labelled, answers, hand)))
     return 0
 
 

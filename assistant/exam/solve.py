@@ -53,6 +53,22 @@ RERANKED = Thresholds(about_weight=2.0, support=-6.0, about=0.3, margin=4.0, con
 WORDS_ONLY = Thresholds(about_weight=8.0, support=2.0, about=0.5, margin=2.0, contradict=4.0, named=0.75)
 
 
+@dataclass(frozen=True)
+class Labels:
+    """When the evidence view calls an option's best line "supports" or "contradicts" (looser than
+    a decision: a label commits to nothing, but must not call a wrong option supported)."""
+
+    support: float  # the line's strength (as for a decision) ...
+    about: float  # ... and the share of the stem's words it repeats
+    named: float  # the share of the option it names
+    contradict: float  # a denial's relevance (logit + weighted share of the stem's words)
+
+
+# Fitted on the tune part's keys (``python -m evals.exam_eval --fit``); measured on hand labels.
+LABELS = Labels(support=0.0, about=0.3, named=0.5, contradict=-6.0)
+WORDS_ONLY_LABELS = Labels(support=2.0, about=0.5, named=0.75, contradict=4.0)
+
+
 class ExamError(ValueError):
     """A question that can't be read (no stem, fewer than two options)."""
 
@@ -186,8 +202,23 @@ def _label(w: _Weighed, t: Thresholds) -> tuple[str, Line | None]:
     return NOTHING, w.support or w.named
 
 
+def _shown(option: OptionEvidence, t: Thresholds, labels: Labels) -> tuple[str, Line | None]:
+    """The evidence view's label of an option, and the line it rests on."""
+    backing = [x for x in option.lines if not x.denied and x.named >= labels.named]
+    best = max(backing, key=lambda x: strength(x, t.about_weight), default=None)
+    if best is not None and strength(best, t.about_weight) >= labels.support and best.about >= labels.about:
+        return SUPPORTS, best
+    denials = [x for x in option.lines if x.denied and x.about >= labels.about]
+    denial = max(denials, key=lambda x: x.relevance + t.about_weight * x.about, default=None)
+    if denial is not None and denial.relevance + t.about_weight * denial.about >= labels.contradict:
+        return CONTRADICTS, denial
+    named = max((x for x in option.lines if x.named >= 0.5 or x.hits >= MENTION_HITS),
+                key=lambda x: x.relevance + t.about_weight * x.about, default=None)
+    return NOTHING, best or named
+
+
 def decide(question: ExamQuestion, evidence: list[OptionEvidence], reranked: bool,
-           thresholds: Thresholds | None = None) -> ExamAnswer:
+           thresholds: Thresholds | None = None, labels: Labels | None = None) -> ExamAnswer:
     """The answer from each option's lines: the ``pick`` best-supported options when each is
     supported and either beats the rest by the margin or every other option is contradicted."""
     t = thresholds or (RERANKED if reranked else WORDS_ONLY)
@@ -204,14 +235,14 @@ def decide(question: ExamQuestion, evidence: list[OptionEvidence], reranked: boo
     decided = supported and (ahead or ruled_out)
     top = ranked[0].score if ranked and ranked[0].score > -math.inf else 0.0
     verdicts = []
-    for w in weighed:
-        label, line = labelled[w.letter]
+    shown_with = labels or (LABELS if reranked else WORDS_ONLY_LABELS)
+    for option, w in zip(evidence, weighed, strict=True):
+        label, line = labelled[w.letter] if decided and w in chosen else _shown(option, t, shown_with)
         if decided and label == SUPPORTS and w not in chosen:
             label = NOTHING  # weaker support than the decided option's: not a second answer
         support = 1 / (1 + math.exp(-(w.score - top + 2))) if w.score > -math.inf else 0.0
         citations = [line.statement.quote] if line is not None else []
-        lines = evidence[[o.letter for o in evidence].index(w.letter)].lines
-        mentioned = any(x.named >= MENTIONED or x.hits >= MENTION_HITS for x in lines)
+        mentioned = any(x.named >= MENTIONED or x.hits >= MENTION_HITS for x in option.lines)
         verdicts.append(OptionVerdict(w.letter, w.text, support, citations, label, mentioned))
     if decided:
         letters = sorted(w.letter for w in chosen)
