@@ -65,7 +65,7 @@ class Labels:
 
 
 # Fitted on the tune part's keys (``python -m evals.exam_eval --fit``); measured on hand labels.
-LABELS = Labels(support=0.0, about=0.3, named=0.5, contradict=-6.0)
+LABELS = Labels(support=-8.0, about=0.3, named=0.5, contradict=-6.0)
 WORDS_ONLY_LABELS = Labels(support=2.0, about=0.5, named=0.75, contradict=4.0)
 
 
@@ -202,9 +202,11 @@ def _label(w: _Weighed, t: Thresholds) -> tuple[str, Line | None]:
     return NOTHING, w.support or w.named
 
 
-def _shown(option: OptionEvidence, t: Thresholds, labels: Labels) -> tuple[str, Line | None]:
-    """The evidence view's label of an option, and the line it rests on."""
-    backing = [x for x in option.lines if not x.denied and x.named >= labels.named]
+def _shown(option: OptionEvidence, t: Thresholds, labels: Labels, others: dict[Quote, int]) -> tuple[str, Line | None]:
+    """The evidence view's label of an option, and the line it rests on: as for a decision, a line
+    that names more options than the question picks supports none of them."""
+    backing = [x for x in option.lines
+               if not x.denied and x.named >= labels.named and others.get(x.statement.quote, 0) <= 0]
     best = max(backing, key=lambda x: strength(x, t.about_weight), default=None)
     if best is not None and strength(best, t.about_weight) >= labels.support and best.about >= labels.about:
         return SUPPORTS, best
@@ -237,7 +239,8 @@ def decide(question: ExamQuestion, evidence: list[OptionEvidence], reranked: boo
     verdicts = []
     shown_with = labels or (LABELS if reranked else WORDS_ONLY_LABELS)
     for option, w in zip(evidence, weighed, strict=True):
-        label, line = labelled[w.letter] if decided and w in chosen else _shown(option, t, shown_with)
+        label, line = labelled[w.letter] if decided and w in chosen else _shown(
+            option, t, shown_with, _others(evidence, option.letter, question.pick, shown_with.named))
         if decided and label == SUPPORTS and w not in chosen:
             label = NOTHING  # weaker support than the decided option's: not a second answer
         support = 1 / (1 + math.exp(-(w.score - top + 2))) if w.score > -math.inf else 0.0
