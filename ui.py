@@ -1,4 +1,4 @@
-"""The study app (Gradio): Chat, Quiz, Review, Progress and Notes tabs over one assistant per process.
+"""The study app (Gradio): Chat, Quiz, Review, Progress, Notes and Exam tabs over one assistant per process.
 
 ``study serve [--port 7860] [--data-dir DIR] [--notes-dir DIR] [--chroma-url URL]`` (or ``python ui.py``
 with the same options) serves it on 127.0.0.1 (no share link). ``--host 0.0.0.0 --users FILE`` serves a
@@ -25,6 +25,7 @@ import gradio as gr
 from assistant import QuestionError
 from assistant.answer.engine import NO_NOTES, clean_question
 from assistant.app.context import ContextLine, cited_lines, page_label
+from assistant.app.exam import EXAM_TYPES, check_exam
 from assistant.app.logins import LoginError, is_loopback, load_logins
 from assistant.app.present import (
     answer_markdown,
@@ -534,6 +535,30 @@ def notes_tab(ws: Workspace, tab: gr.Tab) -> None:
     tab.select(lambda s: notes_outputs(ws, s, gr.skip()), picker, notes_out, api_visibility="private")
 
 
+# ---------------------------------------------------------------- exam
+
+
+def exam_tab(ws: Workspace) -> None:
+    """A practice exam (Markdown, JSONL or CSV) checked against the notes: the report and its chart."""
+    gr.Markdown("Upload a practice exam: Markdown (`### question`, options `- [ ]` / `- [x]`), JSONL "
+                "(`question`, `options`, `answers`) or CSV. Each question is checked against your notes.")
+    with gr.Row():
+        exam_file = gr.File(file_types=EXAM_TYPES, elem_id="exam-upload", label="Practice exam")
+        check = gr.Button("Check against my notes", variant="primary", elem_id="exam-check")
+    exam_status = gr.Markdown(elem_id="exam-status")
+    chart = gr.Image(type="filepath", label="Outcomes and gaps", elem_id="exam-chart", interactive=False)
+    report = gr.Markdown(elem_id="exam-report")
+    files = gr.File(label="Report (Markdown + PNG)", file_count="multiple", elem_id="exam-files", interactive=False)
+
+    def on_check(upload: str | None) -> tuple[Any, ...]:
+        result = check_exam(ws, upload)
+        return (result.status, str(result.chart) if result.chart else None, result.markdown,
+                [str(f) for f in result.files] or None)
+
+    check.click(on_check, exam_file, [exam_status, chart, report, files], concurrency_id="exam",
+                concurrency_limit=1, api_visibility="private", show_progress_on=exam_status)
+
+
 def build_app(ws: Workspace) -> gr.Blocks:
     """The Blocks app over ``ws``; launch it with ``serve`` (or ``app.launch``)."""
     with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400), analytics_enabled=False) as app:
@@ -553,6 +578,8 @@ def build_app(ws: Workspace) -> gr.Blocks:
                 progress_tab(ws, tab, weak)
             with gr.Tab("Notes", id="notes") as tab:
                 notes_tab(ws, tab)
+            with gr.Tab("Exam", id="exam"):
+                exam_tab(ws)
         app.load(lambda: gr.Dropdown(choices=topics(ws)), None, topic, api_visibility="private")
         weak.click(None, None, None, js=SHOW_QUIZ_TAB, api_visibility="private")  # where that quiz shows
         app.load(lambda: warming_status(ws, ""), None, [status, timer], api_visibility="private")

@@ -20,6 +20,7 @@ from core.text import is_text
 if TYPE_CHECKING:
     from assistant.answer.engine import Assistant
     from assistant.answer.types import Answer
+    from assistant.exam.files import ExamFile
     from assistant.review.progress import Report
 
 QUOTE_WIDTH = 100
@@ -54,8 +55,9 @@ Examples:
 """
 SOLVE_EXAMPLES = """\b
 Examples:
-  study solve < question.txt         # which option(s) do the notes support?
+  study solve < question.txt         # which option(s) do the notes decide? what do they say of each?
   study solve question.txt --json
+  study solve --file exam.md         # a practice exam: writes exam-report.md and exam-report.png
 """
 
 
@@ -276,40 +278,81 @@ def review_command(list_only: bool, data_dir: Path | None, chroma_url: str | Non
 # ---------------------------------------------------------------- solve
 
 
-@click.command("solve", epilog=SOLVE_EXAMPLES, short_help="Check an exam question's options against the notes.")
+@click.command("solve", epilog=SOLVE_EXAMPLES, short_help="Check exam questions' options against the notes.")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--file", "exam_file", type=click.Path(path_type=Path), metavar="EXAM",
+              help="A practice exam (Markdown, JSONL or CSV): check every question and write a report.")
+@click.option("--out", type=click.Path(path_type=Path), metavar="REPORT.md",
+              help="Where --file writes its report (a PNG chart beside it); default EXAM-report.md.")
 @json_option
 @store_options
 @exit_code
-def solve_command(file: Path | None, as_json: bool, data_dir: Path | None, chroma_url: str | None) -> int:
-    """Which option(s) of a multiple-choice question (in FILE, or on standard input) do the notes support?"""
+def solve_command(file: Path | None, exam_file: Path | None, out: Path | None, as_json: bool,
+                  data_dir: Path | None, chroma_url: str | None) -> int:
+    """Which option(s) of a multiple-choice question (in FILE, or on standard input) do the notes
+    decide? Each option is shown with the best line of the notes about it."""
     from assistant.answer.engine import NO_NOTES
+    from assistant.exam.files import ExamFileError, read_exam_file
     from assistant.exam.solve import ExamError, parse_exam_question, solve
+    from assistant.exam.view import evidence_view
     from ingest.errors import StoreError
 
     try:
-        question = parse_exam_question(read_input(file))
+        if exam_file is not None:
+            if file is not None:
+                return fail("give the question file or --file EXAM, not both")
+            exam = read_exam_file(exam_file)
+        else:
+            question = parse_exam_question(read_input(file))
         assistant = _assistant(settings_from(data_dir=data_dir, chroma_url=chroma_url))
-    except (InputError, ExamError, StoreError, OSError) as exc:
+    except (InputError, ExamError, ExamFileError, StoreError, OSError) as exc:
         return fail(str(exc))
     rerank: Callable[[str, list[str]], list[float]] | None = assistant.reranker.scores if assistant.reranker else None
     try:
         if not assistant.chunks():
             return fail(NO_NOTES)
+        if exam_file is not None:
+            return _solve_exam(exam, exam_file, out, as_json, assistant, rerank)
         answer = solve(question, assistant.retrieve, rerank)
     except StoreError as exc:
         return fail(str(exc))
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    click.echo(answer.message)
-    for verdict in sorted(answer.verdicts, key=lambda v: v.letter):
-        mark = "*" if verdict.letter in answer.chosen else " "
-        click.echo(f"{mark} {verdict.letter}) {verdict.text}  [support {verdict.support:.2f}]")
-        for citation in verdict.citations:
-            click.echo(f"      {citation.ref}")
-            for line in textwrap.wrap(" ".join(citation.quote.split()), QUOTE_WIDTH):
-                click.echo(f"        > {line}")
+    click.echo(evidence_view(answer))
+    return 0
+
+
+def _solve_exam(exam: ExamFile, path: Path, out: Path | None, as_json: bool, assistant: Assistant,
+                rerank: Callable[[str, list[str]], list[float]] | None) -> int:
+    """Check every question of a practice exam and write the report (Markdown + PNG)."""
+    from assistant.exam.report import Checked, write_report
+    from assistant.exam.solve import solve
+
+    checked = []
+    for number, item in enumerate(exam.questions, 1):
+        checked.append(Checked(item, solve(item.question, assistant.retrieve, rerank)))
+        if sys.stderr.isatty():  # a progress line for a person waiting, not for a log
+            click.echo(f"\rchecked {number}/{len(exam.questions)}", err=True, nl=number == len(exam.questions))
+
+    def topic(stem: str) -> str:
+        found = assistant.retrieve(stem, 1)
+        return found[0].section if found else ""
+
+    report = out or path.with_name(f"{path.stem}-report.md")
+    markdown, png, summary = write_report(exam, checked, report, topic)
+    if as_json:
+        click.echo(json.dumps({
+            "report": str(markdown), "chart": str(png), **summary.__dict__,
+            "skipped_lines": [{"line": line, "why": why} for line, why in exam.skipped],
+            "answers": [{"line": c.item.line, "key": c.item.answers, **c.answer.to_dict()} for c in checked],
+        }, ensure_ascii=False, indent=1))
+        return 0
+    for text in summary.lines():
+        click.echo(text)
+    for line, why in exam.skipped:
+        click.echo(f"skipped line {line}: {why}")
+    click.echo(f"wrote {markdown} and {png}")
     return 0
 
 
