@@ -71,10 +71,19 @@ class AnswerSettings(BaseModel):
         description="Without the reranker: below this sentence score the notes are taken not to cover a question "
         "(calibrated on evals/known_facts.jsonl for a false-refusal rate near 4%).",
     )
-    rerank_refusal_threshold: float = Field(
-        -4.0,
-        description="With the reranker: below this cross-encoder logit the notes are taken not to cover it "
-        "(calibrated on evals/known_facts.jsonl for a false-refusal rate near 4%).",
+    candidate_chunks: int = Field(
+        8, ge=1, description="With the reranker: how many of the best retrieved chunks the candidate statements "
+        "come from (chosen on the eval set's tune part).",
+    )
+    candidates: int = Field(
+        16, ge=1, description="With the reranker: how many candidate statements (the best by keyword coverage and "
+        "chunk similarity) the cross-encoder and the selector read.",
+    )
+    answer_probability: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="With the reranker: below this probability that the best statement answers the question, the "
+        "notes are taken not to cover it (default: the selector's own, fitted on the eval set's tune part for a "
+        "false-refusal rate of at most 3%).",
     )
 
 
