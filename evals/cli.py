@@ -65,15 +65,18 @@ class ModelPath:
                                                        if k in ("by", "why", "llm_error", "sentences")}})
         return reply
 
-    def summary(self) -> str:
-        """Sentences dropped, answers by the model, server failures: one line."""
-        counted = self.verdicts[1:]  # the first is the untimed warm-up question
+    def summary(self, cases: list[Case]) -> str:
+        """Sentences dropped, answers by the model, server failures, over the set's test part (all of an
+        unsplit set): one line."""
+        part = next(iter(parts_of(cases)))
+        asked = {c.question for c in cases if c.split == part or part == "all"}
+        counted = [v for v in self.verdicts[1:] if v["question"] in asked]  # [0]: the untimed warm-up
         sentences = [s for v in counted for s in v["sentences"]]  # type: ignore[attr-defined]
         dropped = sum(not s["passed"] for s in sentences)
         share = f"{100 * dropped / len(sentences):.1f}%" if sentences else "n/a"
         by_model = sum(v["by"] == "llm" for v in counted)
         failed = sum(bool(v.get("llm_error")) for v in counted)
-        return (f"LLM path: {dropped} of {len(sentences)} sentences the model wrote dropped by verification "
+        return (f"LLM path ({part} part): {dropped} of {len(sentences)} sentences the model wrote dropped by the check "
                 f"({share}); {by_model} of {len(counted)} answers by the model, the rest the notes' own; "
                 f"{failed} server failures.")
 
@@ -215,7 +218,7 @@ def eval_command(
                 records = run_system(name, cases, settings, list(notes) or [settings.notes_dir])
                 write_records(records, path)
                 if model_path is not None:
-                    llm_summary = model_path.summary()
+                    llm_summary = model_path.summary(cases)
                     verdicts = _shown(path.with_suffix(".sentences.jsonl"))
                     path.with_suffix(".sentences.jsonl").write_text("".join(json.dumps(v, ensure_ascii=False) + "\n"
                                                 for v in model_path.verdicts[1:]), encoding="utf-8")
