@@ -20,20 +20,24 @@ COMMANDS = {
     "ask": "assistant.cli:ask_command",
     "quiz": "assistant.cli:quiz_command",
     "review": "assistant.cli:review_command",
+    "progress": "assistant.cli:progress_command",
     "solve": "assistant.cli:solve_command",
     "serve": "ui:serve_command",
     "eval": "evals.cli:eval_command",
+    "fit-selector": "evals.fit:fit_command",
 }
 
 EXAMPLES = """\b
 Examples:
   study ingest                          # ingest corpus/ (incrementally)
   study ask "What is the default visibility timeout of SQS?"
-  study quiz --n 10 --seed 7            # a quiz; wrong answers become review cards
+  study quiz --n 10 --seed 7            # a quiz; its answers become review cards and progress
   study review                          # the cards that are due
+  study progress                        # what you know per section, weakest first
   study solve < question.txt            # which options of an exam question do the notes support?
   study serve                           # the app on http://127.0.0.1:7860
   study eval --system project           # score the assistant on the eval set
+  study fit-selector --reuse            # refit the answer selector on the eval set's tune part
 
 \b
 Settings: every option has an environment variable, STUDY_<NAME> for paths (STUDY_DATA_DIR) and

@@ -1,4 +1,4 @@
-"""The study app (Gradio): Chat, Quiz, Review and Notes tabs over one assistant per process.
+"""The study app (Gradio): Chat, Quiz, Review, Progress, Notes and Exam tabs over one assistant per process.
 
 ``study serve [--port 7860] [--data-dir DIR] [--notes-dir DIR] [--chroma-url URL]`` (or ``python ui.py``
 with the same options) serves it on 127.0.0.1 (no share link). ``--host 0.0.0.0 --users FILE`` serves a
@@ -16,7 +16,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ import gradio as gr
 from assistant import QuestionError
 from assistant.answer.engine import NO_NOTES, clean_question
 from assistant.app.context import ContextLine, cited_lines, page_label
+from assistant.app.exam import EXAM_TYPES, check_exam
 from assistant.app.logins import LoginError, is_loopback, load_logins
+from assistant.app.model_view import model_markdown
 from assistant.app.present import (
     answer_markdown,
     chip_choices,
@@ -42,19 +44,26 @@ from assistant.app.present import (
     streamed,
     topic_names,
 )
+from assistant.app.progress_view import progress_markdown
 from assistant.app.uploads import UploadError, save_upload
 from assistant.app.workspace import Workspace
+from assistant.llm.answer import ModelAnswer, ModelAnswerer
+from assistant.llm.client import LLMConfig
 from assistant.quiz.export import export_apkg, export_csv
 from assistant.quiz.generate import generate_quiz
 from assistant.quiz.grading import grade, grade_quiz
 from assistant.quiz.items import KIND_CHOICES, QuizError, QuizItem
+from assistant.review.chart import mastery_figure
+from assistant.review.progress import HistoryError, Report, build_report
 from assistant.review.store import ReviewStore
-from core.cli import Port, exit_code, fail, run, settings_from, store_options
+from core.cli import Port, exit_code, fail, llm_options, run, settings_from, store_options
 from core.spans import parse_ref
 from ingest import StoreError
 from ingest.errors import NotesError
 
 MAX_QUIZ = 20  # quiz slots on the page
+# The weak-sections button (on Progress) shows the Quiz tab, where its quiz appears.
+SHOW_QUIZ_TAB = "() => [...document.querySelectorAll('[role=tab]')].find(b => b.innerText.trim() == 'Quiz')?.click()"
 MAX_VIEW_LINES = 5000  # a note longer than this is shown in part
 STREAM_PAUSE = 0.03  # seconds between streamed pieces of an answer
 WARMING = "⏳ Warming up the models… questions are answered as soon as they are ready."
@@ -102,7 +111,8 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     pending = [*shown, {"role": "user", "content": md_escape(cleaned)}]
     yield [*pending, {"role": "assistant", "content": "_Searching your notes…_"}], skip, skip, skip, "", ""
     history = [{"role": t["role"], "content": t["content"]} for t in turns]
-    answer = assistant.answer(cleaned, history)
+    written = yield from model_answer(ws, cleaned, history, pending)
+    answer = written or assistant.answer(cleaned, history)
     if answer.error == NO_NOTES:  # an empty index: the reply says how to add notes
         turns = [
             *turns,
@@ -114,11 +124,14 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     if answer.error:  # e.g. the Chroma server went away: say so, and give the question back to retry
         yield shown, skip, skip, skip, f"⚠️ {md_escape(answer.error)}", question
         return
-    if answer.grounded:
+    status = ""
+    if isinstance(answer, ModelAnswer) and answer.llm_error:  # one line naming the server; the notes answer
+        status = f"⚠️ {md_escape(answer.llm_error)}: answered from your notes."
+    if answer.grounded and not isinstance(answer, ModelAnswer):  # the model's answer streamed as it was written
         for part in streamed(answer.text):
             yield [*pending, {"role": "assistant", "content": md_escape(part)}], skip, skip, skip, "", ""
             time.sleep(STREAM_PAUSE)
-    reply = answer_markdown(answer)
+    reply = model_markdown(answer) if isinstance(answer, ModelAnswer) else answer_markdown(answer)
     turns = [
         *turns,
         {"role": "user", "content": cleaned, "shown": md_escape(cleaned)},
@@ -127,7 +140,25 @@ def ask(ws: Workspace, question: str, turns: list[dict[str, str]]) -> Iterator[t
     choices = chip_choices(answer)
     label = "Citations — pick one to see it in your notes" if answer.grounded else "Closest notes (not an answer)"
     chips = gr.Radio(choices=choices, value=choices[0][1] if choices else None, label=label, visible=bool(choices))
-    yield [*pending, {"role": "assistant", "content": reply}], turns, chips, quotes_html(answer), "", ""
+    yield [*pending, {"role": "assistant", "content": reply}], turns, chips, quotes_html(answer), status, ""
+
+
+def model_answer(ws: Workspace, question: str, history: list[dict[str, str]],
+                 pending: list[dict[str, str]]) -> Generator[tuple[Any, ...], None, ModelAnswer | None]:
+    """With an LLM server set: stream its reply into the chat as a draft, then return the checked
+    answer (a ModelAnswer); without one, None. Outputs as ``ask``'s."""
+    config = LLMConfig.from_settings(ws.settings)
+    if config is None:
+        return None
+    skip = gr.skip()
+    draft = ""
+    head = f"_{md_escape(config.model)} is writing; each sentence is checked against your notes when it is done…_"
+    for piece in ModelAnswerer(ws.assistant(), config).stream(question, history):
+        if isinstance(piece, ModelAnswer):
+            return piece
+        draft += piece
+        yield [*pending, {"role": "assistant", "content": f"{head}\n\n{md_escape(draft)}"}], skip, skip, skip, "", ""
+    return None
 
 
 def show_context(ws: Workspace, ref: str | None) -> str:
@@ -232,12 +263,13 @@ def item_updates(item: QuizItem | None, number: int) -> list[Any]:
     ]
 
 
-def make_quiz(ws: Workspace, topic: str | None, kind: str, count: float) -> list[Any]:
-    """Outputs: quiz state, status, score, the two downloads, then 5 per slot."""
+def make_quiz(ws: Workspace, topic: str | None, kind: str, count: float, focus: list[str] | None = None) -> list[Any]:
+    """Outputs: quiz state, status, score, the two downloads, then 5 per slot. ``focus``: the weak
+    sections the quiz leans on."""
     try:
         assistant = ws.assistant()
         items = generate_quiz(assistant.chunks(), n=int(count), kind=kind, topic=topic or None,
-                              seed=random.randrange(1 << 30), embeddings=assistant.embeddings)
+                              seed=random.randrange(1 << 30), embeddings=assistant.embeddings, focus=focus or ())
     except (QuizError, StoreError) as exc:
         empty = [u for _ in range(MAX_QUIZ) for u in item_updates(None, 0)]
         return [{}, f"⚠️ {md_escape(str(exc))}", "", gr.DownloadButton(visible=False), gr.DownloadButton(visible=False),
@@ -245,6 +277,8 @@ def make_quiz(ws: Workspace, topic: str | None, kind: str, count: float) -> list
     folder = Path(tempfile.mkdtemp(prefix="quiz-"))
     apkg, csv = export_apkg(items, folder / "quiz.apkg"), export_csv(items, folder / "quiz.csv")
     short = f" (only {len(items)} could be made)" if len(items) < int(count) else ""
+    if focus:
+        short += f", weighted toward your weak sections: {md_escape('; '.join(focus))}"
     slots = [u for i in range(MAX_QUIZ) for u in item_updates(items[i] if i < len(items) else None, i + 1)]
     return [
         {"items": [item.to_dict() for item in items]},
@@ -296,6 +330,38 @@ def check_card(reviews: ReviewStore, state: dict[str, Any] | None, choice: str |
     result = grade(item, str((blank if item.kind == "cloze" else choice) or ""))
     card = reviews.review(item.id, result.correct)
     return f"{result_markdown(result)}\n\nNext review: {card.due:%Y-%m-%d %H:%M} UTC."
+
+
+def progress_of(ws: Workspace, reviews: ReviewStore) -> Report:
+    """The learner's report over the sections of the indexed notes (none while there is no index)."""
+    try:
+        sections = [str(d.metadata.get("section", "")) for d in ws.assistant().chunks()]
+    except StoreError:
+        sections = []
+    return build_report(reviews.history.answers(), reviews.recall(), sections)
+
+
+def show_progress(ws: Workspace, reviews: ReviewStore) -> list[Any]:
+    """Outputs: the report as Markdown, the chart, the weak-quiz button (shown when there are weak sections)."""
+    report = progress_of(ws, reviews)
+    label = f"Quiz me on my weak sections ({len(report.weak)})" if report.weak else "Quiz me on my weak sections"
+    return [progress_markdown(report), mastery_figure(report), gr.Button(value=label, interactive=bool(report.weak))]
+
+
+def import_history(ws: Workspace, reviews: ReviewStore, file: str | None) -> list[Any]:
+    """Outputs: status, then those of ``show_progress``."""
+    if not file:
+        return ["⚠️ Choose a history file (.json) written by *Export history*.", *show_progress(ws, reviews)]
+    try:
+        answers, cards = reviews.import_history(Path(file))
+    except (HistoryError, OSError) as exc:
+        return [f"⚠️ {md_escape(str(exc).replace(str(file), Path(file).name))}", *show_progress(ws, reviews)]
+    return [f"Imported {answers} answers and {cards} review cards.", *show_progress(ws, reviews)]
+
+
+def export_history(reviews: ReviewStore) -> str:
+    """A file of the learner's whole study history, for the download button."""
+    return str(reviews.export_history(Path(tempfile.mkdtemp(prefix="history-")) / "study-history.json"))
 
 
 def reviews_of(ws: Workspace, request: gr.Request | None) -> ReviewStore:
@@ -362,8 +428,9 @@ def warming_status(ws: Workspace, shown: str) -> tuple[Any, gr.Timer]:
     return ("" if shown == WARMING else gr.skip()), gr.Timer(active=False)
 
 
-def quiz_tab(ws: Workspace) -> gr.Dropdown:
-    """Make a quiz, answer it, see the score and why; export it. Returns the topic picker."""
+def quiz_tab(ws: Workspace, weak: gr.Button | None = None) -> gr.Dropdown:
+    """Make a quiz, answer it, see the score and why; export it. ``weak`` (the Progress view's button)
+    makes one weighted toward the learner's weak sections. Returns the topic picker."""
     quiz_state = gr.State({})
     with gr.Row():
         topic = gr.Dropdown(choices=[], value=None, label="Topic (blank: all notes)",
@@ -392,6 +459,12 @@ def quiz_tab(ws: Workspace) -> gr.Dropdown:
         csv = gr.DownloadButton("Download CSV", visible=False, elem_id="export-csv")
     make.click(lambda t, k, n: make_quiz(ws, t, k, n), [topic, kind, count],
                [quiz_state, quiz_status, score, apkg, csv, *slots], api_name="quiz", concurrency_limit=2)
+    if weak is not None:
+        def on_weak(request: gr.Request, k: str, n: float) -> list[Any]:
+            return make_quiz(ws, None, k, n, progress_of(ws, reviews_of(ws, request)).weak)
+
+        weak.click(on_weak, [kind, count], [quiz_state, quiz_status, score, apkg, csv, *slots],
+                   api_name="quiz_weak", concurrency_limit=2)
     def on_check(request: gr.Request, state: dict[str, Any], *answers: Any) -> list[Any]:  # Gradio fills request
         return check_quiz(reviews_of(ws, request), state, *answers)
 
@@ -421,6 +494,35 @@ def review_tab(ws: Workspace, tab: gr.Tab) -> None:
     for trigger in (show_due.click, tab.select):
         trigger(on_next, None, card_outputs, api_visibility="private")
     check_one.click(on_check, [card_state, card_choice, card_blank], card_feedback, api_visibility="private")
+
+
+def progress_tab(ws: Workspace, tab: gr.Tab, weak: gr.Button) -> None:
+    """Mastery per section, weakest first, as a table and a chart; the weak sections and those never
+    quizzed; a quiz on the weak ones; the whole history out and in."""
+    summary = gr.Markdown(elem_id="progress-summary")
+    chart = gr.Plot(elem_id="progress-chart", show_label=False)
+    with gr.Row():
+        weak.render()
+        refresh = gr.Button("Refresh", elem_id="progress-refresh")
+    with gr.Row():
+        export = gr.DownloadButton("Export history (JSON)", elem_id="history-export")
+        upload = gr.UploadButton("Import history (JSON)", file_types=[".json"], elem_id="history-import")
+    history_status = gr.Markdown(elem_id="history-status")
+    shown = [summary, chart, weak]
+
+    def on_show(request: gr.Request) -> list[Any]:
+        return show_progress(ws, reviews_of(ws, request))
+
+    def on_import(request: gr.Request, file: str | None) -> list[Any]:
+        return import_history(ws, reviews_of(ws, request), file)
+
+    def on_export(request: gr.Request) -> str:
+        return export_history(reviews_of(ws, request))
+
+    for trigger in (tab.select, refresh.click):
+        trigger(on_show, None, shown, api_visibility="private")
+    upload.upload(on_import, upload, [history_status, *shown], api_visibility="private")
+    export.click(on_export, None, export, api_visibility="private")
 
 
 def notes_tab(ws: Workspace, tab: gr.Tab) -> None:
@@ -459,6 +561,30 @@ def notes_tab(ws: Workspace, tab: gr.Tab) -> None:
     tab.select(lambda s: notes_outputs(ws, s, gr.skip()), picker, notes_out, api_visibility="private")
 
 
+# ---------------------------------------------------------------- exam
+
+
+def exam_tab(ws: Workspace) -> None:
+    """A practice exam (Markdown, JSONL or CSV) checked against the notes: the report and its chart."""
+    gr.Markdown("Upload a practice exam: Markdown (`### question`, options `- [ ]` / `- [x]`), JSONL "
+                "(`question`, `options`, `answers`) or CSV. Each question is checked against your notes.")
+    with gr.Row():
+        exam_file = gr.File(file_types=EXAM_TYPES, elem_id="exam-upload", label="Practice exam")
+        check = gr.Button("Check against my notes", variant="primary", elem_id="exam-check")
+    exam_status = gr.Markdown(elem_id="exam-status")
+    chart = gr.Image(type="filepath", label="Outcomes and gaps", elem_id="exam-chart", interactive=False)
+    report = gr.Markdown(elem_id="exam-report")
+    files = gr.File(label="Report (Markdown + PNG)", file_count="multiple", elem_id="exam-files", interactive=False)
+
+    def on_check(upload: str | None) -> tuple[Any, ...]:
+        result = check_exam(ws, upload)
+        return (result.status, str(result.chart) if result.chart else None, result.markdown,
+                [str(f) for f in result.files] or None)
+
+    check.click(on_check, exam_file, [exam_status, chart, report, files], concurrency_id="exam",
+                concurrency_limit=1, api_visibility="private", show_progress_on=exam_status)
+
+
 def build_app(ws: Workspace) -> gr.Blocks:
     """The Blocks app over ``ws``; launch it with ``serve`` (or ``app.launch``)."""
     with gr.Blocks(title="Study assistant", delete_cache=(3600, 86400), analytics_enabled=False) as app:
@@ -466,16 +592,22 @@ def build_app(ws: Workspace) -> gr.Blocks:
             f"# Study assistant\nAnswers come only from your notes in **{md_escape(ws.notes_dir.name)}/**, each "
             "quoting the lines it rests on. Nothing leaves this computer."
         )
+        weak = gr.Button("Quiz me on my weak sections", variant="primary", elem_id="quiz-weak", render=False)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 status, timer = chat_tab(ws)
             with gr.Tab("Quiz", id="quiz"):
-                topic = quiz_tab(ws)
+                topic = quiz_tab(ws, weak)
             with gr.Tab("Review", id="review") as tab:
                 review_tab(ws, tab)
+            with gr.Tab("Progress", id="progress") as tab:
+                progress_tab(ws, tab, weak)
             with gr.Tab("Notes", id="notes") as tab:
                 notes_tab(ws, tab)
+            with gr.Tab("Exam", id="exam"):
+                exam_tab(ws)
         app.load(lambda: gr.Dropdown(choices=topics(ws)), None, topic, api_visibility="private")
+        weak.click(None, None, None, js=SHOW_QUIZ_TAB, api_visibility="private")  # where that quiz shows
         app.load(lambda: warming_status(ws, ""), None, [status, timer], api_visibility="private")
     return app
 
@@ -519,6 +651,7 @@ Examples:
   study serve --notes-dir ~/notes --port 8000   # your own notes folder
   study serve --chroma-url http://127.0.0.1:8000
   study serve --host 0.0.0.0 --users class.txt  # a class: lines name:password, each learner logs in
+  study serve --llm-url http://127.0.0.1:11434/v1 --llm-model qwen2.5:7b   # answers written by your model
 """
 
 
@@ -531,9 +664,11 @@ Examples:
                    "and each learner has their own review cards.")
 @click.option("--notes-dir", type=click.Path(path_type=Path),
               help="Notes folder (default: $STUDY_NOTES_DIR or corpus/).")
+@llm_options
 @store_options
 @exit_code
 def serve_command(port: int | None, host: str | None, users_file: Path | None, notes_dir: Path | None,
+                  llm_url: str | None, llm_model: str | None, llm_api_key: str | None,
                   data_dir: Path | None, chroma_url: str | None) -> int:
     """Serve the study app (Chat, Quiz, Review, Notes) on http://127.0.0.1:PORT.
 
@@ -541,7 +676,8 @@ def serve_command(port: int | None, host: str | None, users_file: Path | None, n
     and the index are shared, each learner's review cards are their own. Without logins only loopback
     addresses are allowed. A missing index is built from the notes folder before serving.
     """
-    settings = settings_from(data_dir=data_dir, notes_dir=notes_dir, chroma_url=chroma_url)
+    settings = settings_from(data_dir=data_dir, notes_dir=notes_dir, chroma_url=chroma_url, llm_url=llm_url,
+                             llm_model=llm_model, llm_api_key=llm_api_key)
     for field, value in (("port", port), ("host", host), ("users_file", users_file)):
         if value is not None:
             setattr(settings.app, field, value)

@@ -29,6 +29,17 @@ data_dir_option = click.option(
 chroma_url_option = click.option(
     "--chroma-url", metavar="URL", help="Use a Chroma server at http://HOST:PORT instead of the local store."
 )
+llm_url_option = click.option(
+    "--llm-url", metavar="URL",
+    help="An OpenAI-compatible server that writes the answers, checked against your notes "
+    "(default: $STUDY_LLM_URL; e.g. http://127.0.0.1:11434/v1 for Ollama).",
+)
+llm_model_option = click.option("--llm-model", metavar="NAME", help="The model to ask for (default: $STUDY_LLM_MODEL).")
+llm_api_key_option = click.option(
+    "--llm-api-key", metavar="KEY",
+    help="The server's API key, if it needs one (default: $STUDY_LLM_API_KEY, which is safer: a command line "
+    "can be seen by other users of the machine). Never printed.",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 
 
@@ -50,6 +61,11 @@ class Port(click.ParamType):
 def store_options(command: F) -> F:
     """``--data-dir`` and ``--chroma-url``, the options of every command that opens the index."""
     return data_dir_option(chroma_url_option(command))
+
+
+def llm_options(command: F) -> F:
+    """``--llm-url``, ``--llm-model`` and ``--llm-api-key``: the server of the optional LLM backend."""
+    return llm_url_option(llm_model_option(llm_api_key_option(command)))
 
 
 class SettingError(ValueError):

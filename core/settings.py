@@ -6,6 +6,8 @@ each stage sit in its section, with ``__`` between section and field (``STUDY_AN
 3
 >>> Settings().answer.reranker
 True
+>>> Settings().llm_url is None  # the LLM backend is off unless pointed at a server
+True
 """
 
 from __future__ import annotations
@@ -69,10 +71,19 @@ class AnswerSettings(BaseModel):
         description="Without the reranker: below this sentence score the notes are taken not to cover a question "
         "(calibrated on evals/known_facts.jsonl for a false-refusal rate near 4%).",
     )
-    rerank_refusal_threshold: float = Field(
-        -4.0,
-        description="With the reranker: below this cross-encoder logit the notes are taken not to cover it "
-        "(calibrated on evals/known_facts.jsonl for a false-refusal rate near 4%).",
+    candidate_chunks: int = Field(
+        8, ge=1, description="With the reranker: how many of the best retrieved chunks the candidate statements "
+        "come from (chosen on the eval set's tune part).",
+    )
+    candidates: int = Field(
+        16, ge=1, description="With the reranker: how many candidate statements (the best by keyword coverage and "
+        "chunk similarity) the cross-encoder and the selector read.",
+    )
+    answer_probability: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="With the reranker: below this probability that the best statement answers the question, the "
+        "notes are taken not to cover it (default: the selector's own, fitted on the eval set's tune part for a "
+        "false-refusal rate of at most 3%).",
     )
 
 
@@ -111,6 +122,17 @@ class Settings(BaseSettings):
     record_db_url: str | None = Field(
         None, description="SQLAlchemy URL of the ingest record db; unset means SQLite in data_dir."
     )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible server that writes answers (http://127.0.0.1:11434/v1 for "
+        "Ollama, http://127.0.0.1:8080/v1 for llama.cpp's server); unset: off, answers are the notes' own lines.",
+    )
+    llm_model: str | None = Field(None, description="The model the LLM server is asked for (e.g. qwen2.5:7b).")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key of the LLM server, if it needs one; never logged or shown."
+    )
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds the LLM server may take to answer before the "
+                               "notes' own answer is given instead.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Chunking and embedding.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Finding passages.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Choosing the answer; refusing.")

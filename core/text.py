@@ -1,5 +1,5 @@
 """Text tools shared by the chunker, retrieval, answers, quizzes and exam mode: the notes'
-structural regexes, content terms, the statement splitters, and quantities with units.
+structural regexes, content terms, the statement splitter, and quantities with units.
 
 >>> terms("What is the default visibility timeout of SQS queues?")
 ['default', 'visibility', 'timeout', 'sqs', 'queue']
@@ -9,6 +9,7 @@ structural regexes, content terms, the statement splitters, and quantities with 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +40,6 @@ STOPWORDS = frozenset(
     kinds type types way ways happen happens difference different need needs want does
     """.split()  # noqa: SIM905
 )
-SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+(?=\s|$)|$)|[.!?]+")
 
 
 def stem(word: str) -> str:
@@ -88,53 +88,134 @@ class Segment:
 
 # "trusted entity :", "SNS -", "# Title": a list or a definition follows
 LEAD_IN = re.compile(r"(:|\s-|\u2013|\?)\s*$")
+# A sentence ends at a run of stops (".", "!", "?", "..."; closing quotes or brackets after it) before a
+# space or the line's end, or at a "." run straight into the next sentence ("load balancer.Access logs").
+STOP = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)|\.(?=[A-Z][a-z])")
+# Words a "." follows without ending the sentence ("e.g. S3", "vs. EFS"); "etc." ends one before a capital.
+ABBREVIATION = re.compile(r"(?:^|[^\w.])(?:e\.g|i\.e|eg|ie|vs|cf|viz|approx|incl|esp|etc)$", re.IGNORECASE)
+URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+MIN_WORDS = 2  # a piece with fewer words states nothing alone: it stays with its neighbour
+BARE_WORDS = 4  # a lead-in with fewer words ("IAM -") needs what follows it
 
 
 def segments(text: str, max_chars: int = 260) -> Iterator[Segment]:
-    """Statements of ``text``: each line up to ``max_chars``, else its sentences, and a sentence
-    longer than ``max_chars`` cut into clause windows at commas and parentheses. Each segment's
-    text is a verbatim slice of its line."""
+    """The statements of ``text`` for answers; together they hold every word of it.
+
+    A line up to ``max_chars`` is one statement (notes write one fact a line); a longer one is cut
+    into its sentences, and a sentence longer than ``max_chars`` into clause windows at commas and
+    parentheses. A lead-in ("trusted entity :", "SNS -", "# Title", a title over "-----") is joined
+    with the lines that complete it; a line too short to state anything alone ("MySQL") is joined
+    with the lines after it unless a lead-in already holds it. Each statement's text is a verbatim
+    slice of its line, or of its lines joined by "\n"."""
     lines = text.split("\n")
+    held = -1  # the last line a joined statement holds whole
     for number, line in enumerate(lines):
         stripped = line.strip()
-        if LEAD_IN.search(stripped) or stripped.startswith("#"):
-            lead_in = _with_followers(lines, number, max_chars)
-            if lead_in is not None:
-                yield lead_in
-            if lead_in is not None or len(WORD.findall(stripped.lower())) < 4:
-                continue  # a bare heading ("IAM -") states nothing
-        if len(stripped) <= max_chars:
-            # A short line is one statement in notes, even when it holds several "sentences".
-            if len(WORD.findall(stripped.lower())) >= 2:
-                start = line.index(stripped)
-                yield Segment(number, start, start + len(stripped), stripped)
+        words = len(WORD.findall(stripped))
+        if not words:
             continue
-        for match in SENTENCE.finditer(line):
-            raw = match.group()
-            start = match.start() + len(raw) - len(raw.lstrip())
-            end = match.end() - (len(raw) - len(raw.rstrip()))
-            if end - start < 2 or not WORD.search(line[start:end].lower()):
+        opens = _opens(lines, number)
+        bare = words < (BARE_WORDS if opens else MIN_WORDS)
+        if bare and not opens and number <= held:
+            continue  # "MySQL" under "flavours:": the list's statement holds it
+        if opens or bare:
+            joined = _with_followers(lines, number, max_chars, bare)
+            if joined is not None:
+                yield joined
+                whole = joined.end >= len(lines[joined.last_line].rstrip())
+                held = max(held, joined.last_line if whole else number)
                 continue
-            if end - start <= max_chars:
-                yield Segment(number, start, end, line[start:end])
+            if bare and number <= held:
                 continue
-            yield from _windows(number, line, start, end, max_chars)
+        yield from _line_statements(number, line, max_chars)
 
 
-def _with_followers(lines: list[str], number: int, max_chars: int) -> Segment | None:
-    """A lead-in line ("trusted entity :") joined with the lines that complete it."""
+def sentences(line: str, number: int = 0) -> list[Segment]:
+    """The sentences of one line, each with its closing stop, together holding every word of it.
+
+    >>> [s.text for s in sentences("1. Logs go to S3, e.g. a bucket.Access logs are off in v1.2 ... Yes!")]
+    ['1. Logs go to S3, e.g. a bucket.', 'Access logs are off in v1.2 ... Yes!']
+    """
+    urls = [m.span() for m in URL.finditer(line)]
+    cuts = [0, *(m.end() for m in STOP.finditer(line) if _ends_sentence(line, m, urls)), len(line)]
+    pieces = [(a, b) for a, b in itertools.pairwise(cuts) if line[a:b].strip()]
+    # A piece without MIN_WORDS words ("1.", "Yes!") joins the next piece, the last one the one before.
+    merged: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if merged and len(WORD.findall(line[merged[-1][0] : merged[-1][1]])) < MIN_WORDS:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    if len(merged) > 1 and len(WORD.findall(line[merged[-1][0] : merged[-1][1]])) < MIN_WORDS:
+        merged[-2:] = [(merged[-2][0], merged[-1][1])]
+    return [_trimmed(number, line, a, b, " \t") for a, b in merged]
+
+
+def _ends_sentence(line: str, stop: re.Match[str], urls: list[tuple[int, int]]) -> bool:
+    if stop.end() < len(line) and not line[stop.end()].isspace() and any(a < stop.start() < b for a, b in urls):
+        return False  # "www.Example.Com": a dot inside an address
+    before = ABBREVIATION.search(line, 0, stop.start())
+    if before is None or stop.group() != ".":
+        return True
+    # "etc." ends a sentence when a capital follows; "e.g.", "i.e.", "vs." never do.
+    rest = line[stop.end() :].lstrip()
+    return before.group().lower().endswith("etc") and rest[:1].isupper()
+
+
+def _line_statements(number: int, line: str, max_chars: int) -> Iterator[Segment]:
+    stripped = line.strip()
+    if len(stripped) <= max_chars:
+        # A short line is one statement in notes, even when it holds several "sentences".
+        start = line.index(stripped)
+        yield Segment(number, start, start + len(stripped), stripped)
+        return
+    for sentence in sentences(line, number):
+        if len(sentence.text) <= max_chars:
+            yield sentence
+        else:
+            yield from _windows(number, line, sentence.start, sentence.end, max_chars)
+
+
+def _opens(lines: list[str], number: int) -> bool:
+    """Whether the line leads in to the lines after it: "X :", "X -", "# Title", a title over "-----"."""
     stripped = lines[number].strip()
-    last = number
-    size = len(stripped)
-    while last + 1 < len(lines) and lines[last + 1].strip() and not set(lines[last + 1].strip()) <= set("-=#*"):
-        if size + len(lines[last + 1].strip()) + 1 > max_chars:
-            break
-        last += 1
-        size += len(lines[last].strip()) + 1
+    underlined = number + 1 < len(lines) and UNDERLINE.match(lines[number + 1]) is not None
+    return bool(LEAD_IN.search(stripped)) or stripped.startswith("#") or underlined
+
+
+def _is_rule(line: str) -> bool:
+    """A separator or underline line ("-----", "=====", "#####")."""
+    return set(line.strip()) <= set("-=#*")
+
+
+def _with_followers(lines: list[str], number: int, max_chars: int, bare: bool = False) -> Segment | None:
+    """A lead-in line joined with the lines that complete it, past its underline. A bare one ("IAM -",
+    "MySQL") also reaches past blank lines when it opens a paragraph, and takes the next line's
+    first statement when that line is too long to join whole."""
+    stripped = lines[number].strip()
+    nxt = number + 1
+    if nxt < len(lines) and UNDERLINE.match(lines[nxt]):
+        nxt += 1
+    across_blanks = bare and (number == 0 or not lines[number - 1].strip() or _is_rule(lines[number - 1]))
+    while across_blanks and nxt < len(lines) and (not lines[nxt].strip() or UNDERLINE.match(lines[nxt])):
+        nxt += 1
+    last, end = number, len(lines[number].rstrip())
+    size = len(stripped) + sum(len(lines[n].strip()) + 1 for n in range(number + 1, nxt))
+    while nxt < len(lines) and lines[nxt].strip() and not _is_rule(lines[nxt]):
+        follower = lines[nxt].strip()
+        if size + len(follower) + 1 <= max_chars:
+            last, end = nxt, len(lines[nxt].rstrip())
+            size += len(follower) + 1
+            nxt += 1
+            continue
+        if bare and last == number:  # only the next line's first statement fits beside it
+            first = next(_line_statements(nxt, lines[nxt], max_chars - size - 1), None)
+            if first is not None and size + first.end + 1 <= max_chars:
+                last, end = nxt, first.end
+        break
     if last == number:
         return None
     start = lines[number].index(stripped)
-    end = len(lines[last].rstrip())
     text = "\n".join([lines[number][start:], *lines[number + 1 : last], lines[last][:end]])
     return Segment(number, start, end, text, last)
 
@@ -150,26 +231,11 @@ def _windows(number: int, line: str, start: int, end: int, max_chars: int) -> It
     yield _trimmed(number, line, piece_start, end)
 
 
-def _trimmed(number: int, line: str, start: int, end: int) -> Segment:
+def _trimmed(number: int, line: str, start: int, end: int, strip: str = " \t,;") -> Segment:
     text = line[start:end]
-    left = len(text) - len(text.lstrip(" ,;"))
-    right = len(text) - len(text.rstrip(" ,;"))
+    left = len(text) - len(text.lstrip(strip))
+    right = len(text) - len(text.rstrip(strip))
     return Segment(number, start + left, end - right, line[start + left : end - right])
-
-
-SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.(?:\s+|$|(?=[A-Z][a-z]))|\.\.+\s*|;\s+|\?\s+")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of ``text``, trailing stop excluded."""
-    spans, start = [], 0
-    for m in SENTENCE_END.finditer(text):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text) and text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans if text[s:e].strip()]
 
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"

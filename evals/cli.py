@@ -21,6 +21,7 @@ import click
 from assistant.answer.types import Answer
 from core.cli import command_line, data_dir_option, exit_code, fail, settings_from
 from core.settings import PROJECT_ROOT, Settings
+from evals.compare import flips_section, forms_section, parts_of
 from evals.metrics import Case, Scores, score
 from evals.report import summary_rows, text_table, write_report
 from evals.runner import RunRecord, SetError, load_set, read_records, run_cases, write_records
@@ -38,6 +39,46 @@ def _project() -> Callable[[str], Answer]:
 
     default_assistant()
     return answer_question
+
+
+class ModelPath:
+    """The LLM path (``--llm``): the assistant's passages, the configured server's answer, each sentence
+    checked; counts what verification dropped and which path answered."""
+
+    def __init__(self, settings: Settings) -> None:
+        from assistant import default_assistant
+        from assistant.llm.answer import ModelAnswerer
+        from assistant.llm.client import LLMConfig
+
+        config = LLMConfig.from_settings(settings)
+        if config is None:
+            raise ValueError("--llm needs a server: give --llm-url URL (or set STUDY_LLM_URL)")
+        self.answerer = ModelAnswerer(default_assistant(), config)
+        self.verdicts: list[dict[str, object]] = []
+        ModelPath.current = self  # what run_system("llm", ...) answers with
+
+    current: ModelPath
+
+    def answer(self, question: str) -> Answer:
+        reply = self.answerer.answer(question)
+        self.verdicts.append({"question": question, **{k: v for k, v in reply.to_dict().items()
+                                                       if k in ("by", "why", "llm_error", "sentences")}})
+        return reply
+
+    def summary(self, cases: list[Case]) -> str:
+        """Sentences dropped, answers by the model, server failures, over the set's test part (all of an
+        unsplit set): one line."""
+        part = next(iter(parts_of(cases)))
+        asked = {c.question for c in cases if c.split == part or part == "all"}
+        counted = [v for v in self.verdicts[1:] if v["question"] in asked]  # [0]: the untimed warm-up
+        sentences = [s for v in counted for s in v["sentences"]]  # type: ignore[attr-defined]
+        dropped = sum(not s["passed"] for s in sentences)
+        share = f"{100 * dropped / len(sentences):.1f}%" if sentences else "n/a"
+        by_model = sum(v["by"] == "llm" for v in counted)
+        failed = sum(bool(v.get("llm_error")) for v in counted)
+        return (f"LLM path ({part} part): {dropped} of {len(sentences)} sentences the model wrote dropped by the check "
+                f"({share}); {by_model} of {len(counted)} answers by the model, the rest the notes' own; "
+                f"{failed} server failures.")
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -62,6 +103,8 @@ def run_system(name: str, cases: list[Case], settings: Settings, notes: list[Pat
     kept: Path | None = None
     if name == "project":
         answer = _project()
+    elif name == "llm":
+        answer = ModelPath.current.answer
     else:
         from evals.baseline import BaselineRAG
 
@@ -102,12 +145,16 @@ Examples:
   study eval --set my_notes.jsonl --notes ~/notes --report-dir /tmp/report
   study eval --system project --out /tmp/results.jsonl
   study eval --out /tmp/results.jsonl --rescore   # a new report from the records of that run
+  STUDY_LLM_URL=http://127.0.0.1:11434/v1 STUDY_LLM_MODEL=qwen2.5:7b study eval --llm   # + the LLM path
+  study eval --system project --against /tmp/before.jsonl   # beside an earlier run, with the flips
 
 \b
 Your own set: one JSON object per line, e.g.
   {"id": "q1", "question": "...", "answerable": true, "expected": ["regex"],
    "gold": {"source": "notes/file.md", "start_line": 3, "end_line": 4}}
   {"id": "q2", "question": "...", "answerable": false}
+Optional per case: "split": "tune" or "test" (a split set is scored per part), and "also":
+[spans] where the notes state the same fact again (a citation of any of them counts).
 (`source` is the notes folder's label, its name unless another folder of that name was ingested
 first, and the path inside it, as citations show it.)
 
@@ -129,15 +176,26 @@ Exit status: 0 done; 2 bad set, bad arguments or no index.
               help="What to run.")
 @click.option("--rescore", is_flag=True,
               help="Score the records already in --out (and *.baseline.jsonl) again, running nothing.")
+@click.option("--against", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Records of an earlier run of the project (e.g. before a change) over the same set: "
+              "scored beside this run, with the cases that flipped.")
 @click.option("--notes", type=click.Path(path_type=Path), multiple=True,
               help="Notes folders/files the baseline indexes (default: the notes dir); repeatable.")
+@click.option("--llm", "use_llm", is_flag=True,
+              help="Also score the LLM path (a third column): the server of --llm-url or $STUDY_LLM_URL writes, "
+              "each sentence checked against the lines it cites; prints the share of sentences dropped.")
+@click.option("--llm-url", metavar="URL", help="The LLM server (default: $STUDY_LLM_URL).")
+@click.option("--llm-model", metavar="NAME", help="Its model (default: $STUDY_LLM_MODEL).")
 @data_dir_option
 @exit_code
 def eval_command(
     set_path: Path, out: Path | None, k: int, report_dir: Path, system: str, rescore: bool,
-    notes: tuple[Path, ...], data_dir: Path | None,
+    against: Path | None, notes: tuple[Path, ...], use_llm: bool, llm_url: str | None, llm_model: str | None,
+    data_dir: Path | None,
 ) -> int:
-    """Score the study assistant (and a plain RAG baseline) on an eval set; write report.md and report.png."""
+    """Score the study assistant (and a plain RAG baseline) on an eval set; write report.md and report.png.
+
+    A set split into a tune and a test part is scored per part, the test part first."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}.items():
         os.environ.setdefault(key, value)
@@ -145,23 +203,46 @@ def eval_command(
         cases = load_set(set_path)
     except SetError as exc:
         return fail(str(exc))
-    settings = settings_from(data_dir=data_dir)
+    settings = settings_from(data_dir=data_dir, llm_url=llm_url, llm_model=llm_model)
     out = out or settings.data_dir / "evals" / "results.jsonl"
-    chosen = SYSTEMS if system == "both" else (system,)
-    systems: dict[str, Scores] = {}
+    chosen = (*(SYSTEMS if system == "both" else (system,)), *(("llm",) if use_llm else ()))
+    llm_summary = verdicts = ""
+    runs: dict[str, list[RunRecord]] = {}
     for name in chosen:
         path = out if name == "project" or len(chosen) == 1 else out.with_suffix(f".{name}{out.suffix}")
         try:
             if rescore:
                 records = _saved(path)
             else:
+                model_path = ModelPath(settings) if name == "llm" else None
                 records = run_system(name, cases, settings, list(notes) or [settings.notes_dir])
                 write_records(records, path)
-            systems[name] = score(cases, [r.scored() for r in records], k)
+                if model_path is not None:
+                    llm_summary = model_path.summary(cases)
+                    verdicts = _shown(path.with_suffix(".sentences.jsonl"))
+                    path.with_suffix(".sentences.jsonl").write_text("".join(json.dumps(v, ensure_ascii=False) + "\n"
+                                                for v in model_path.verdicts[1:]), encoding="utf-8")
+            score(cases, [r.scored() for r in records], k)  # every case has a record
         except (StoreError, NotesError, ValueError) as exc:
             return fail(f"{name}: {exc}")
+        runs[name] = records
         click.echo(f"{name}: {len(records)} records {'<-' if rescore else '->'} {path}", err=True)
+    if against is not None:
+        try:
+            runs["before"] = _saved(against)
+            score(cases, [r.scored() for r in runs["before"]], k)
+        except ValueError as exc:
+            return fail(f"--against: {exc}")
+    parts = parts_of(cases)
+    systems: dict[str, Scores] = {}
+    for part, chosen_cases in parts.items():
+        for name, records in runs.items():
+            label = name if len(parts) == 1 else f"{name} ({part})"
+            systems[label] = score(chosen_cases, [r.scored() for r in records], k)
     click.echo(text_table(summary_rows(systems)))
+    sections = [forms_section({n: s for n, s in systems.items() if not n.startswith("baseline")})]
+    if "before" in runs and "project" in runs:
+        sections.append(flips_section(cases, runs["before"], runs["project"], k))
     report = write_report(
         systems,
         report_dir,
@@ -169,6 +250,11 @@ def eval_command(
         command=command_line(click.get_current_context()),
         date=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         records_path=_shown(out),
+        sections=sections,
     )
+    if llm_summary:
+        click.echo(llm_summary)
+        with report.open("a", encoding="utf-8") as page:
+            page.write(f"\n## The LLM path\n\n{llm_summary} Each sentence's verdict: `{verdicts}`.\n")
     click.echo(f"report: {report}")
     return 0

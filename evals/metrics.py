@@ -25,13 +25,22 @@ from core.stats import percentile
 
 @dataclass(frozen=True)
 class Case:
-    """One question of an eval set; ``expected`` (regexes) and ``gold`` only when answerable."""
+    """One question of an eval set; ``expected`` (regexes) and ``gold`` only when answerable.
+    ``also``: other spans of the notes that state the same fact (a citation of any counts);
+    ``split``: the fixed part of the set the case belongs to, "tune" or "test" ("" when unsplit)."""
 
     id: str
     question: str
     answerable: bool
     expected: tuple[str, ...] = ()
     gold: LineSpan | None = None
+    also: tuple[LineSpan, ...] = ()
+    split: str = ""
+
+    @property
+    def golds(self) -> tuple[LineSpan, ...]:
+        """Every span that states the answer, the gold span first."""
+        return () if self.gold is None else (self.gold, *self.also)
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,16 @@ def ndcg(ranked: Sequence[LineSpan], gold: LineSpan, depth: int = 10) -> float:
     return dcg / ideal
 
 
+def best_gold(ranked: Sequence[LineSpan], golds: Sequence[LineSpan], depth: int = 10) -> LineSpan:
+    """Of spans that state the same fact, the one ``ranked`` finds first (the first when none).
+
+    >>> best_gold([LineSpan("a", 9, 9)], [LineSpan("a", 1, 1), LineSpan("a", 9, 9)]).start_line
+    9
+    """
+    found = [(rank, i) for i, g in enumerate(golds) if (rank := hit_rank(ranked, g, depth)) is not None]
+    return golds[min(found)[1]] if found else golds[0]
+
+
 def answer_matches(answer: str, expected: Sequence[str]) -> bool:
     """True when any expected regex matches the answer, case-insensitively.
 
@@ -151,13 +170,14 @@ def judge(case: Case, record: Record, k: int) -> Outcome:
     refused = not record.grounded
     if not case.answerable or case.gold is None:
         return Outcome(case, record, refused)
+    depth = max(k, 10)
     return Outcome(
         case,
         record,
         refused,
-        hit_rank=hit_rank(record.passages, case.gold, max(k, 10)),
+        hit_rank=hit_rank(record.passages, best_gold(record.passages, case.golds, depth), depth),
         correct=not refused and answer_matches(record.answer, case.expected),
-        cited=not refused and bool(record.citations) and record.citations[0].overlaps(case.gold),
+        cited=not refused and bool(record.citations) and any(record.citations[0].overlaps(g) for g in case.golds),
     )
 
 
@@ -176,7 +196,7 @@ def score(cases: Sequence[Case], records: Sequence[Record], k: int = 5) -> Score
     outcomes = [judge(case, by_id[case.id], k) for case in cases]
     answerable = [o for o in outcomes if o.case.answerable and o.case.gold is not None]
     unanswerable = [o for o in outcomes if not o.case.answerable]
-    golds = [(o.record.passages, o.case.gold) for o in answerable if o.case.gold is not None]
+    golds = [(o.record.passages, best_gold(o.record.passages, o.case.golds)) for o in answerable]
     n = len(answerable)
     answered = [o for o in answerable if not o.refused]
     refused_unanswerable = sum(o.refused for o in unanswerable)

@@ -206,6 +206,7 @@ def write_report(
     command: str,
     date: str,
     records_path: str,
+    sections: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write ``folder/report.md`` and ``folder/report.png``; the first system's failures are listed."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -245,6 +246,8 @@ def write_report(
             "as the answer; it never refuses and retrieves only 4 passages. Its records are reused while the "
             "notes and the questions are unchanged (its latency is from the run that made them)."
         )
+    for title, body in sections:
+        parts += ["", f"## {title}", "", body]
     parts += ["", f"## Failing cases ({first})", ""]
     if failures:
         shown = len(listed_failures(failures))

@@ -31,6 +31,7 @@ from core.spans import LineSpan, span_dict
 from evals.metrics import Case, Record
 
 MAX_ERRORS_SHOWN = 20
+SPLITS = ("", "tune", "test")
 
 
 class SetError(Exception):
@@ -115,8 +116,11 @@ def _case_problems(data: Any) -> tuple[Case | None, list[str]]:
         problems.append('"question" must be a non-empty string')
     if not isinstance(answerable, bool):
         problems.append('"answerable" must be true or false')
+    split = data.get("split", "")
+    if split not in SPLITS:
+        problems.append('"split" must be "tune" or "test" (or left out)')
     if problems or not answerable:
-        return (None if problems else Case(str(case_id), str(question).strip(), False)), problems
+        return (None if problems else Case(str(case_id), str(question).strip(), False, split=split)), problems
     expected, gold = data.get("expected"), data.get("gold")
     if not isinstance(expected, list) or not expected or not all(isinstance(r, str) and r for r in expected):
         problems.append('"expected" must be a non-empty list of regex strings for an answerable case')
@@ -126,20 +130,30 @@ def _case_problems(data: Any) -> tuple[Case | None, list[str]]:
                 re.compile(pattern)
             except re.error as exc:
                 problems.append(f'"expected" regex {pattern!r} does not compile: {exc}')
-    span: LineSpan | None = None
-    if not isinstance(gold, dict):
-        problems.append('"gold" must be an object {"source", "start_line", "end_line"} for an answerable case')
-    else:
-        source, start, end = gold.get("source"), gold.get("start_line"), gold.get("end_line")
-        if not isinstance(source, str) or not source:
-            problems.append('"gold.source" must be the cited file name, e.g. "corpus/notes.txt"')
-        if not all(type(x) is int for x in (start, end)) or not 1 <= start <= end:  # type: ignore[operator]
-            problems.append('"gold.start_line" and "gold.end_line" must be line numbers with start <= end')
-        if not problems:
-            span = LineSpan(str(source), int(start), int(end))  # type: ignore[arg-type]
+    also = data.get("also", [])
+    if not isinstance(also, list):
+        problems.append('"also" must be a list of spans {"source", "start_line", "end_line"}')
+        also = []
+    spans = [_gold_span(g, name, problems) for g, name in [(gold, "gold"), *((a, "also") for a in also)]]
     if problems:
         return None, problems
-    return Case(str(case_id), str(question).strip(), True, tuple(expected), span), []  # type: ignore[arg-type]
+    span, *more = (s for s in spans if s is not None)
+    return Case(str(case_id), str(question).strip(), True, tuple(expected or ()), span, tuple(more), split), []
+
+
+def _gold_span(gold: Any, name: str, problems: list[str]) -> LineSpan | None:
+    """The span ``gold`` describes, or None with what is wrong added to ``problems``."""
+    if not isinstance(gold, dict):
+        problems.append(f'"{name}" must be an object {{"source", "start_line", "end_line"}} for an answerable case')
+        return None
+    source, start, end = gold.get("source"), gold.get("start_line"), gold.get("end_line")
+    if not isinstance(source, str) or not source:
+        problems.append(f'"{name}.source" must be the cited file name, e.g. "corpus/notes.txt"')
+        return None
+    if not (type(start) is int and type(end) is int and 1 <= start <= end):
+        problems.append(f'"{name}.start_line" and "{name}.end_line" must be line numbers with start <= end')
+        return None
+    return LineSpan(source, start, end)
 
 
 def parse_set(lines: Iterable[str], name: str = "<set>") -> list[Case]:

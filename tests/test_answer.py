@@ -63,13 +63,27 @@ def test_sqs_default_visibility_timeout(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_sqs_default_retention_is_line_142_with_4_days_marked(assistant: Assistant) -> None:
+    """The neighbouring line 141 holds the maximum (14 days); the default is on line 142."""
+    answer = assistant.answer("How long does SQS keep messages by default?")
+    assert answer.grounded
+    first = answer.citations[0]
+    assert (first.start_line, first.end_line) == (142, 142)
+    assert answer.answer_span is not None
+    start, end = answer.answer_span
+    assert answer.text[start:end] == "4 days"
+    assert answer.to_dict()["answer_span"] == [start, end]
+    assert "**4 days**" in answer.marked()
+
+
+@pytest.mark.slow
 def test_every_quote_is_verbatim_in_its_cited_lines(assistant: Assistant) -> None:
     cases = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(cases) > 150
+    assert len(cases) > 500
     grounded = 0
     for case in cases:
         answer = assistant.answer(case["question"])
-        grounded += answer.grounded
+        grounded += answer.grounded and case["answerable"]
         for citation in [*answer.citations, *answer.closest]:
             assert citation.quote and citation.quote in cited_text(
                 citation.source, citation.start_line, citation.end_line
@@ -77,9 +91,13 @@ def test_every_quote_is_verbatim_in_its_cited_lines(assistant: Assistant) -> Non
         if answer.grounded:
             assert len(answer.text) <= 400
             assert answer.citations
-    # 266 of the 298 cases (0.893) got a grounded answer at ac99c0c with the bundled models; the bar
-    # sits just below that (it was "more than half").
-    assert grounded >= 0.87 * len(cases), f"{grounded} of {len(cases)} grounded"
+        if answer.answer_span is not None:
+            start, end = answer.answer_span
+            assert 0 <= start < end <= len(answer.text)
+    # Of the answerable cases (455 since the set grew to 558 with 103 unanswerable ones), 96.5% got a
+    # grounded answer with the selector: the bar keeps false refusals at most 5% over the whole set.
+    answerable = sum(case["answerable"] for case in cases)
+    assert grounded >= 0.95 * answerable, f"{grounded} of {answerable} answerable cases grounded"
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from evals.__main__ import main as evals_main
 from ingest.__main__ import main as ingest_main
 from ui import main as ui_main
 
-COMMANDS = ["ingest", "ask", "quiz", "review", "solve", "serve", "eval"]
+COMMANDS = ["ingest", "ask", "quiz", "review", "progress", "solve", "serve", "eval", "fit-selector"]
 
 
 def test_study_lists_every_stage_in_pipeline_order(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,7 +18,8 @@ EVAL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 NOTES = "corpus/aws-developer-associate-notes.txt"
 SEPARATOR = re.compile(r"^\s*={5,}\s*$")
 WORD = re.compile(r"[a-z0-9$@]+(?:[-'][a-z0-9]+)*")
-MIN_ANSWERABLE, MIN_UNANSWERABLE = 125, 35
+MIN_ANSWERABLE, MIN_UNANSWERABLE = 400, 80
+MIN_TEST_SHARE = 0.35  # of each kind (answerable, unanswerable) in the test part
 MIN_PER_SECTION = 2
 MAX_COPIED = 0.8  # share of a question's words found in its gold lines
 
@@ -66,8 +67,7 @@ def test_every_gold_span_is_in_one_section_and_holds_the_expected_answer(
 ) -> None:
     section_of = sections(lines)
     bad = []
-    for case in (c for c in cases if c.answerable):
-        span = gold(case)
+    for case, span in ((c, span) for c in cases if c.answerable for span in c.golds):
         if span.source != NOTES or span.end_line > len(lines):
             bad.append(f"{case.id}: {span} is not in {NOTES} (1-{len(lines)})")
             continue
@@ -96,3 +96,16 @@ def test_no_question_is_copied_from_its_gold_lines(cases: list[Case], lines: lis
         if share > MAX_COPIED:
             copied.append(f"{case.id} ({share:.2f}): {case.question}")
     assert not copied, "\n".join(copied)
+
+
+def test_the_set_is_split_once_into_tune_and_test(cases: list[Case]) -> None:
+    """Every case belongs to a fixed part; both kinds are well represented in the test part; and
+    questions about the same gold line are in one part (a paraphrase in tune would leak into test)."""
+    assert {c.split for c in cases} == {"tune", "test"}
+    for answerable in (True, False):
+        kind = [c for c in cases if c.answerable == answerable]
+        assert sum(c.split == "test" for c in kind) >= MIN_TEST_SHARE * len(kind)
+    parts_of_line: dict[int, set[str]] = {}
+    for case in (c for c in cases if c.answerable):
+        parts_of_line.setdefault(gold(case).start_line, set()).add(case.split)
+    assert [line for line, parts in parts_of_line.items() if len(parts) > 1] == []

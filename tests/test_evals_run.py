@@ -23,27 +23,28 @@ from ingest.store import open_store
 from tests.conftest import NOTES_FILE
 
 FULL_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
-# Every 6th answerable case and every 4th unanswerable one, fixed by id: 42 + 10 cases.
-SUBSET_IDS = [f"f{i:03d}" for i in range(6, 258, 6)] + [f"u{i:03d}" for i in range(4, 41, 4)]
+# The set's test part (never fitted on): the gates below are on it.
+SUBSET_IDS = [json.loads(line)["id"] for line in FULL_SET.read_text(encoding="utf-8").splitlines()
+              if line and json.loads(line)["split"] == "test"]
 REQUIRED_KEYS = {"id", "question", "answer", "grounded", "citations", "latency_ms"}
 CITATION_KEYS = {"source", "start_line", "end_line", "quote", "score"}
 
-# What the project must reach on the subset. Each is set a little below what it measured when
-# the answering engine landed (measured figure in the comment, at commit 437494d). Raise them as the product
-# improves; never lower them to make a run pass.
+# What the project must reach on the test part. Each is set a little below what it measured when
+# the learned selector landed (issue 13; measured on the test part, beside the figure of main at
+# bd17668 before it). Raise them as the product improves; never lower them to make a run pass.
 MIN_PROJECT = {
-    "hit_at_1": 0.86,  # measured 0.905 (38/42) at 57760f4; 0.786 at 437494d
-    "hit_at_k": 0.97,  # measured 1.000 (42/42) at 57760f4; 0.976 at 437494d
-    "mrr_at_10": 0.9,  # measured 0.931 at 57760f4; 0.871 at 437494d
-    "ndcg_at_10": 0.92,  # measured 0.948 at 57760f4; 0.898 at 437494d
-    "accuracy": 0.78,  # measured 0.810 (34/42)
-    "citation_accuracy": 0.83,  # measured 0.857 (36/42) at 57760f4; 0.810 at 437494d
-    "refusal_precision": 0.85,  # measured 1.000 (6/6)
-    "refusal_recall": 0.5,  # measured 0.600 (6/10)
+    "hit_at_1": 0.84,  # measured 0.867 (before 0.807)
+    "hit_at_k": 0.94,  # measured 0.961 (before 0.956)
+    "mrr_at_10": 0.88,  # measured 0.908 (before 0.868)
+    "ndcg_at_10": 0.9,  # measured 0.924 (before 0.894)
+    "accuracy": 0.77,  # measured 0.796 (144/181; before 0.729)
+    "citation_accuracy": 0.79,  # measured 0.812 (before 0.746)
+    "refusal_precision": 0.6,  # measured 0.700 (before 0.600)
+    "refusal_recall": 0.45,  # measured 0.512 (21/41; before 0.293)
 }
-MAX_PROJECT_FALSE_REFUSAL = 0.05  # measured 0.000 (0/42)
+MAX_PROJECT_FALSE_REFUSAL = 0.07  # measured 0.050 (9/181; before 0.044)
 # The baseline is deterministic; a drop means its chunk line spans or its store broke.
-MIN_BASELINE = {"hit_at_k": 0.9}  # measured 0.929 (39/42)
+MIN_BASELINE = {"hit_at_k": 0.8}  # measured 0.823 on the test part
 
 
 def run_evals(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -129,7 +129,11 @@ def test_every_quote_is_verbatim_in_its_narrow_cited_lines(quiz: list[QuizItem])
 def test_every_answer_is_stated_by_its_cited_lines(quiz: list[QuizItem]) -> None:
     for item in quiz:
         quote = item.citation.quote
-        if item.kind in ("mcq", "cloze"):
+        if item.form == "list-not":
+            # "Which is NOT listed?": the cited list holds every other option, and not the answer.
+            assert not states(quote, item.answer) and not mentions(quote, item.answer), (item.question, quote)
+            assert all(states(quote, o) for o in item.options if o != item.answer), (item.options, quote)
+        elif item.kind in ("mcq", "cloze"):
             assert states(quote, item.answer), (item.question, item.answer, quote)
         elif item.answer == "True":
             # A true statement is the notes' own words: most of its content words are in the quote.
@@ -164,7 +168,10 @@ def test_distractors_are_wrong_and_never_the_answer_in_other_words(quiz: list[Qu
             assert not same_thing(option, item.answer), (option, item.answer)
             assert loose(option) not in loose(item.answer) and loose(item.answer) not in loose(option)
             assert SequenceMatcher(None, loose(option), loose(item.answer)).ratio() < 0.85, (option, item.answer)
-            if len(item.options) == 4:
+            if item.form == "list-not":
+                # Here the wrong options are what the cited list does say.
+                assert states(item.citation.quote, option), (option, item.citation.quote)
+            elif len(item.options) == 4:
                 # Nor is a distractor what the cited lines themselves say.
                 assert not states(item.citation.quote, option) and not mentions(item.citation.quote, option), (
                     option,

@@ -31,10 +31,14 @@ def store(tmp_path: Path) -> ReviewStore:
     return ReviewStore.in_data_dir(tmp_path / "data")
 
 
-def test_a_wrong_answer_becomes_a_due_card_and_a_right_one_does_not(store: ReviewStore) -> None:
+def test_a_wrong_answer_becomes_a_due_card_and_a_right_one_a_card_spaced_out(store: ReviewStore) -> None:
     assert store.record_quiz_answer(item(1), correct=False, now=NOW)
-    assert not store.record_quiz_answer(item(2), correct=True, now=NOW)
+    # Issue 17: right answers become cards too, spaced out further (before, they made no card).
+    assert store.record_quiz_answer(item(2), correct=True, now=NOW)
+    assert store.count() == 2
     assert [c.item.id for c in store.due(NOW)] == ["item1"]
+    right = store.get("item2")
+    assert right is not None and right.due - NOW >= dt.timedelta(days=3)
     assert store.due(NOW)[0].item == item(1)  # the whole item comes back, citation included
     assert store.path == store.path.parent / "review.sqlite" and store.path.exists()
 

@@ -131,6 +131,7 @@ B. T3
 C. R5
 D. M6""",
 ]
+SAME_FACT = {643: {656}}  # the notes state DynamoDB's policy types twice, word for word but a typo
 FILE_LINES = NOTES_FILE.read_text(encoding="utf-8").split("\n")
 
 
@@ -169,14 +170,16 @@ def test_unreadable_questions_get_clear_errors(text: str) -> None:
 def test_exam_questions_answered_from_the_notes_with_citations(
     assistant: Assistant, text: str, expected: list[str], line: int
 ) -> None:
+    # Issue 15: exam mode commits only on strong evidence, so it may leave these undecided; it must
+    # never commit to a wrong option, and its evidence view must show the line that decides it.
     answer = solve(parse_exam_question(text), assistant.retrieve, reranker(assistant))
-    assert answer.decided and answer.chosen == expected, answer.message
+    assert not answer.decided or answer.chosen == expected, answer.message
     for verdict in answer.verdicts:
         if verdict.letter in expected:
             citation = verdict.citations[0]
             assert citation.quote in FILE_LINES[citation.start_line - 1]
     cited = {v.citations[0].start_line for v in answer.verdicts if v.letter in expected}
-    assert line in cited
+    assert line in cited or SAME_FACT.get(line, set()) & cited
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ best one or two form the answer, and every quote is a verbatim slice of the cite
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.documents import Document
@@ -21,7 +21,6 @@ ANSWER_CHARS = 300
 # Sentence score = sentence dense similarity, keyword coverage, chunk retrieval rank, chunk dense
 # similarity; the weights were chosen on evals/known_facts.jsonl (answer accuracy).
 WEIGHTS = (0.3, 0.2, 0.0, 0.4)
-RERANK_MIX = 10.0  # how much the composite score counts beside the cross-encoder's logit
 
 
 @dataclass(frozen=True)
@@ -88,19 +87,6 @@ def score_sentences(
     return sorted(scored, key=lambda s: (-s.score, s.rank, s.line, s.segment.start))
 
 
-def rerank_best(question: str, scored: list[Scored], cross_score: Callable[[str, list[str]], list[float]],
-                n: int = 5) -> list[Scored]:
-    """The ``n`` best sentences reordered by a cross-encoder (plus the composite score as a
-    tie-breaker), each carrying its cross-encoder score; the rest follow unchanged."""
-    top = scored[:n]
-    scores = cross_score(question, [s.segment.text for s in top])
-    ranked = sorted(
-        (replace(s, rerank=c) for s, c in zip(top, scores, strict=True)),
-        key=lambda s: (-((s.rerank or 0.0) + RERANK_MIX * s.score), -s.score, s.rank, s.line, s.segment.start),
-    )
-    return ranked + scored[n:]
-
-
 def pick_answer(scored: list[Scored], supporting: int = 2) -> tuple[list[Scored], list[Scored]]:
     """The answer's sentences (the best, plus a close runner-up that continues it) and supporting
     quotes from other chunks."""
@@ -115,12 +101,17 @@ def pick_answer(scored: list[Scored], supporting: int = 2) -> tuple[list[Scored]
         if near and short and other.score >= 0.9 * best.score:
             answer.append(other)
             break
-    used = {(s.doc.id, s.line) for s in answer}
+    # Lines already quoted, per file: a supporting quote never repeats them (a list's head joined
+    # with its items, from another chunk, would quote the answer's line again).
+    used = [(str(s.doc.metadata["source"]), s.line, s.line + s.segment.last_line - s.segment.line) for s in answer]
     support: list[Scored] = []
     for other in scored:
         if len(support) == supporting or other.score < 0.75 * best.score:
             break
-        if (other.doc.id, other.line) not in used and all(other.doc is not s.doc for s in support):
+        source, first = str(other.doc.metadata["source"]), other.line
+        last = first + other.segment.last_line - other.segment.line
+        repeats = any(source == s and first <= e and last >= b for s, b, e in used)
+        if not repeats and all(other.doc is not s.doc for s in support):
             support.append(other)
-            used.add((other.doc.id, other.line))
+            used.append((source, first, last))
     return answer, support

@@ -13,15 +13,19 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 from langchain_core.documents import Document
 
-from assistant.answer.compose import WEIGHTS, Scored, pick_answer, rerank_best, score_sentences
+from assistant.answer.compose import WEIGHTS, Scored, pick_answer, score_sentences
 from assistant.answer.followup import resolve
 from assistant.answer.loading import LoadingReranker, warm
-from assistant.answer.retrieval import NotesRetriever
+from assistant.answer.marking import answer_span
+from assistant.answer.retrieval import KeywordIndex, NotesRetriever
 from assistant.answer.saved_index import saved_index
+from assistant.answer.selection import Candidate, Selector, features, shipped_selector
 from assistant.answer.types import Answer, Passage
 from core.settings import BUNDLED_MODEL, Settings
 from core.spans import Citation
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
     from ingest.store import NotesVectorStore
 
 MAX_QUESTION_CHARS = 2000
-SENTENCE_DOCS = 5  # how many retrieved chunks the answer's sentences are drawn from
+SENTENCE_DOCS = 5  # without the cross-encoder: how many retrieved chunks the answer's sentences are drawn from
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NOT_COVERED = "Your notes don't cover this."
 NO_NOTES = "No notes ingested yet: add notes (the Notes tab of the app, or `study ingest FOLDER`), then ask again."
@@ -178,8 +182,7 @@ class Assistant:
         elif self.reranker is None:
             scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight, self._embed)
         else:
-            scored = score_sentences(resolved, vector, docs[:SENTENCE_DOCS], keywords.weight)
-            scored = rerank_best(resolved, scored, self.reranker.scores) if scored else scored
+            scored = self.select(resolved, vector, docs, keywords)[0]
         passages = _by_evidence([_passage(d) for d in docs], scored)
         if not scored or not self._covers(scored[0], keywords_only):
             return Answer(
@@ -193,6 +196,8 @@ class Assistant:
             )
         sentences, support = pick_answer(scored)
         text = " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(sentences, 1))
+        # The first statement starts the text: a span in it is a span in the text.
+        span = answer_span(resolved, " ".join(sentences[0].segment.text.split())) if not keywords_only else None
         return Answer(
             question=question,
             text=text,
@@ -201,7 +206,60 @@ class Assistant:
             passages=passages,
             resolved_question=resolved,
             note=note,
+            answer_span=span,
         )
+
+    @property
+    def selector(self) -> Selector | None:
+        """The answer selector (with the cross-encoder only: its scores are the selector's evidence)."""
+        return shipped_selector() if self.reranker is not None else None
+
+    def candidates(
+        self, question: str, vector: list[float], docs: list[Document], keywords: KeywordIndex
+    ) -> tuple[list[Scored], np.ndarray]:
+        """The candidate statements of the best ``candidate_chunks`` chunks that the cheap first
+        stage keeps (``candidates`` of them), and the selector's evidence about each."""
+        chosen = self.settings.answer
+        pool = score_sentences(question, vector, docs[: chosen.candidate_chunks], keywords.weight)[: chosen.candidates]
+        if not pool or self.reranker is None:
+            return pool, np.zeros((0, 0))
+        sections = [str(s.doc.metadata.get("section", "")) for s in pool]
+        texts = [s.segment.text for s in pool]
+        leads = [lead_in(s.doc.page_content, s.segment.line) for s in pool]
+        # A list item is read under its list's head ("Developer Tools: • AWS X-Ray"), anything else
+        # under its section title.
+        titled = [f"{section}: {lead[1] + ' ' if lead[0] else ''}{text}"
+                  for section, lead, text in zip(sections, leads, texts, strict=True)]
+        cross = self.reranker.scores(question, texts + titled)
+        dense = (np.asarray(self._embed(titled)) @ np.asarray(vector)).tolist()
+        candidates = [
+            Candidate(
+                text=s.segment.text,
+                section=section,
+                lead_in=lead[1],
+                chunk_rank=s.rank,
+                chunk_dense=float(s.doc.metadata.get("dense", 0.0)),
+                first_in_chunk=s.segment.line == 0,
+            )
+            for s, section, lead in zip(pool, sections, leads, strict=True)
+        ]
+        rows = features(question, candidates, cross[: len(pool)], cross[len(pool) :], dense, keywords.weight,
+                        keywords.max_idf)
+        return pool, rows
+
+    def select(
+        self, question: str, vector: list[float], docs: list[Document], keywords: KeywordIndex
+    ) -> tuple[list[Scored], np.ndarray]:
+        """The candidates, most probable answer first, each scored with its probability (and the
+        evidence rows, in the same order)."""
+        pool, rows = self.candidates(question, vector, docs, keywords)
+        if not pool or self.selector is None:
+            return pool, rows
+        probability = self.selector.probabilities(rows)
+        order = sorted(range(len(pool)), key=lambda i: (-probability[i], pool[i].rank, pool[i].line,
+                                                        pool[i].segment.start))
+        ranked = [replace(pool[i], score=float(probability[i]), rerank=float(probability[i])) for i in order]
+        return ranked, rows[order]
 
     def _covers(self, best: Scored, keywords_only: bool) -> bool:
         """Whether the best sentence is evidence enough that the notes answer the question."""
@@ -213,9 +271,32 @@ class Assistant:
         return best.rerank if best.rerank is not None else best.score
 
     def _threshold(self) -> float:
-        if self.reranker is not None:
-            return self.settings.answer.rerank_refusal_threshold
+        if self.selector is not None:
+            fitted = self.settings.answer.answer_probability
+            return self.selector.threshold if fitted is None else fitted
         return self.settings.answer.refusal_threshold
+
+
+BULLET = re.compile(r"^\s*(?:[•*\u2022-]|\d+[.)])\s")
+
+
+def lead_in(text: str, line: int) -> tuple[bool, str]:
+    """The line that introduces line ``line`` of a chunk: for a list item, the list's head (the
+    nearest line above that is not an item), else the line before; and whether it is a list head.
+
+    >>> lead_in("Developer Tools:\\n• AWS CodeBuild\\n• AWS X-Ray", 2)
+    (True, 'Developer Tools:')
+    >>> lead_in("first line\\nsecond line", 1), lead_in("only line", 0)
+    ((False, 'first line'), (False, ''))
+    """
+    lines = text.split("\n")
+    if line <= 0:
+        return False, ""
+    if BULLET.match(lines[line]):
+        for above in range(line - 1, -1, -1):
+            if lines[above].strip() and not BULLET.match(lines[above]):
+                return True, lines[above].strip()
+    return False, lines[line - 1]
 
 
 def _passage(doc: Document) -> Passage:

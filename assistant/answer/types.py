@@ -37,6 +37,14 @@ class Answer:
     resolved_question: str = ""
     error: str | None = None
     note: str = ""  # how the answer was found, when that limits it (e.g. by keywords only)
+    answer_span: tuple[int, int] | None = None  # (start, end) in ``text`` of the part that answers
+
+    def marked(self, before: str = "**", after: str = "**") -> str:
+        """``text`` with its answering part (if any) between ``before`` and ``after``."""
+        if self.answer_span is None:
+            return self.text
+        start, end = self.answer_span
+        return f"{self.text[:start]}{before}{self.text[start:end]}{after}{self.text[end:]}"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the CLI: question, answer, grounded, citations (+ closest, note, error)."""
@@ -46,6 +54,7 @@ class Answer:
             "grounded": self.grounded,
             "citations": [span_dict(c) for c in self.citations],
             "closest": [span_dict(c) for c in self.closest],
+            **({"answer_span": list(self.answer_span)} if self.answer_span else {}),
             **({"note": self.note} if self.note else {}),
             **({"error": self.error} if self.error else {}),
         }

@@ -74,7 +74,12 @@ def answer_markdown(answer: Answer) -> str:
     chips = " ".join(code_span(f"[{i}] {c.ref}") for i, c in enumerate(cited(answer), 1))
     note = f"\n\n_({md_escape(answer.note)})_" if answer.note else ""
     if answer.grounded:
-        return (f"{md_escape(answer.text)}\n\nSources: {chips}" if chips else md_escape(answer.text)) + note
+        text = md_escape(answer.text)
+        if answer.answer_span is not None:  # the answering part in bold
+            start, end = answer.answer_span
+            before, part, after = answer.text[:start], answer.text[start:end], answer.text[end:]
+            text = f"{md_escape(before)}**{md_escape(part)}**{md_escape(after)}"
+        return (f"{text}\n\nSources: {chips}" if chips else text) + note
     if not chips:
         return f"{NOT_IN_NOTES} {md_escape(answer.text)}{note}"
     text = f"{NOT_IN_NOTES} Your notes don't cover this. The closest passages are under Sources, but none answers it."

@@ -1,5 +1,13 @@
-"""Exam mode: read a pasted multiple-choice question and say which option(s) the notes support,
-each with the lines that say it, or that the notes do not decide it.
+"""Exam mode: read a multiple-choice question and say which option(s) the notes decide, only on
+strong evidence; otherwise that the notes don't decide it. Either way, for each option, the best
+line of the notes about it, quoted with ``file:lines`` and labelled: supports, contradicts, or says
+nothing.
+
+Strong evidence is one of: a statement that names the option and is about what the stem asks (a
+definition, or a stated limit or default that only that option's amount matches) and beats every
+other option's by a margin; or a statement about the stem that rules out every other option (a
+negation, or another amount). The thresholds are fitted on the tune part of ``evals/exam_set.jsonl``
+(``evals/exam_eval.py``).
 
 >>> q = parse_exam_question('''Which queue type never introduces duplicates? (Select TWO.)
 ... A. Standard queue
@@ -13,26 +21,56 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer.types import Passage
-from core.spans import Quote, on_pages, span_dict
-from core.text import WORD, find_quantities, sentence_spans, terms
+from assistant.exam.evidence import MENTION_HITS, Line, OptionEvidence, Rerank, Retrieve, gather, strength
+from core.spans import Quote, span_dict
 
 OPTION = re.compile(r"^\s*(?:\(?(?P<letter>[A-Ha-h])\s*[).:]|(?P<bullet>[-•*]))\s+(?P<text>\S.*)$")
 SELECT = re.compile(r"\(?\s*(?:select|choose|pick)\s+(?P<n>one|two|three|four|five|\d)\b[^)\n]*\)?\.?", re.IGNORECASE)
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-# Words of exam options that say nothing about which is right.
-GENERIC = frozenset(terms("use using amazon aws configure enable create set up service services application option"))
-FLOOR = -7.0  # a chosen option's evidence must score at least this (cross-encoder logit scale)
-MARGIN = 0.5  # and beat the best unchosen option by this much
-STEM_WEIGHT = 2.0
+MENTIONED = 0.6  # a line names an option when it holds most of its distinctive words (a heading's count half)
+SUPPORTS, CONTRADICTS, NOTHING = "supports", "contradicts", "says nothing"
+UNDECIDED = "Your notes don't decide this question: they do not decide between the options. What they say about each:"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a line counts as support, a denial as a contradiction, and support as a decision."""
+
+    about_weight: float  # weight of the stem's words a line repeats, against the cross-encoder's logit
+    support: float  # a line supports its option at this strength or more ...
+    about: float  # ... when it repeats at least this share of the stem's words
+    margin: float  # the chosen options beat the best other option by this much
+    contradict: float  # a denial counts when its line is this relevant to the question
+    named: float = 0.75  # a supporting line names this share of the option itself (a heading counts half)
+
+
+# With the cross-encoder: fitted on the tune part (``python -m evals.exam_eval --fit``). By words alone
+# (no cross-encoder): set by hand, not fitted.
+RERANKED = Thresholds(about_weight=2.0, support=-6.0, about=0.3, margin=4.0, contradict=0.0, named=1.0)
+WORDS_ONLY = Thresholds(about_weight=8.0, support=2.0, about=0.5, margin=2.0, contradict=4.0, named=0.75)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """When the evidence view calls an option's best line "supports" or "contradicts" (looser than
+    a decision: a label commits to nothing, but must not call a wrong option supported)."""
+
+    support: float  # the line's strength (as for a decision) ...
+    about: float  # ... and the share of the stem's words it repeats
+    named: float  # the share of the option it names
+    contradict: float  # a denial's relevance (logit + weighted share of the stem's words)
+
+
+# Fitted on the tune part's keys (``python -m evals.exam_eval --fit``); measured on hand labels.
+LABELS = Labels(support=-8.0, about=0.3, named=0.5, contradict=-6.0)
+WORDS_ONLY_LABELS = Labels(support=2.0, about=0.5, named=0.75, contradict=4.0)
 
 
 class ExamError(ValueError):
-    """A pasted question that can't be read (no stem, fewer than two options)."""
+    """A question that can't be read (no stem, fewer than two options)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +82,14 @@ class ExamQuestion:
 
 @dataclass(frozen=True)
 class OptionVerdict:
+    """An option, what the notes' best line about it does (``label``), and that line (``citations``)."""
+
     letter: str
     text: str
     support: float
     citations: list[Quote] = field(default_factory=list)
+    label: str = NOTHING
+    mentioned: bool = False  # some line of the notes names the option (or states its amount)
 
 
 @dataclass
@@ -69,6 +111,8 @@ class ExamAnswer:
                 {
                     "letter": v.letter,
                     "text": v.text,
+                    "label": v.label,
+                    "mentioned": v.mentioned,
                     "support": round(v.support, 3),
                     "citations": [span_dict(c) for c in v.citations],
                 }
@@ -109,111 +153,103 @@ def parse_exam_question(text: str) -> ExamQuestion:
     return ExamQuestion(stem, options, pick)
 
 
-def _match(option: str, stem: str, section: str, line: str) -> float:
-    """How much of what sets the option apart (its terms not in the stem, or its quantity) ``line`` states."""
-    quantities = find_quantities(option)
-    if quantities:
-        stated = find_quantities(line)
-        found = all(any(q.same_value(x) and q.is_range == x.is_range for x in stated) for q in quantities)
-        return 1.0 if found else 0.0
-    stem_terms = set(terms(stem))
-    wanted = [t for t in dict.fromkeys(terms(option)) if t not in GENERIC and t not in stem_terms]
-    echo = 1.0 if wanted else 0.5  # an option that only repeats the question's words proves little
-    wanted = wanted or [t for t in dict.fromkeys(terms(option)) if t not in GENERIC] or terms(option)
-    if not wanted:
-        return 0.0
-    in_line, in_topic = set(terms(line)), set(terms(section))
-    if _denied(line, wanted):
-        return 0.0
-    got = sum(1.0 if t in in_line else 0.85 if t in in_topic else 0.0 for t in wanted)
-    return echo * got / len(wanted)
+def solve(question: ExamQuestion, retrieve: Retrieve, rerank: Rerank | None = None,
+          thresholds: Thresholds | None = None) -> ExamAnswer:
+    """Which option(s) the notes decide, on strong evidence only; each option's best line, labelled."""
+    return decide(question, gather(question.stem, question.options, retrieve, rerank), rerank is not None, thresholds)
 
 
-NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "dont", "doesnt", "isnt", "arent", "non"})
+@dataclass(frozen=True)
+class _Weighed:
+    letter: str
+    text: str
+    score: float  # its best supporting line's strength, -inf without one
+    support: Line | None
+    denial: Line | None
+    named: Line | None  # the best line that names it, whatever it says
 
 
-def _denied(line: str, wanted: list[str]) -> bool:
-    """True when the line names the option only to deny it ('... and not resource based policies')."""
-    words = WORD.findall(line.lower().replace("\u2019", "").replace("'", ""))
-    stems = [terms(w)[0] if terms(w) else "" for w in words]
-    present = [t for t in wanted if t in stems]
-    if not present:
-        return False
-    first = stems.index(present[0])  # where the option's first word is named
-    return any(w in NEGATIONS for w in words[max(0, first - 3) : first])
+def _weigh(option: OptionEvidence, t: Thresholds, others: dict[Quote, int]) -> _Weighed:
+    """An option's best support (a line naming it, and no more other options than the question
+    picks: a line that names several options can't tell them apart), best denial, best mention."""
+    backing = [x for x in option.lines if not x.denied and x.named >= t.named and others.get(x.statement.quote, 0) <= 0]
+    denials = [x for x in option.lines if x.denied]
+    best = max(backing, key=lambda x: strength(x, t.about_weight), default=None)
+    denial = max(denials, key=lambda x: x.relevance + t.about_weight * x.about, default=None)
+    named = max((x for x in option.lines if x.named >= 0.5 or x.hits >= MENTION_HITS),
+                key=lambda x: x.relevance + t.about_weight * x.about, default=None)
+    score = strength(best, t.about_weight) if best is not None else -math.inf
+    return _Weighed(option.letter, option.text, score, best, denial, named)
 
 
-def _stem_cover(stem: str, text: str) -> float:
-    """Share of the stem's distinctive words that ``text`` repeats."""
-    wanted = {t for t in terms(stem) if t not in GENERIC}
-    return len(wanted & set(terms(text))) / len(wanted) if wanted else 0.0
+def _others(evidence: list[OptionEvidence], letter: str, pick: int, named: float) -> dict[Quote, int]:
+    """For each line, how many options besides ``letter`` it names, beyond the ``pick - 1`` allowed."""
+    count: dict[Quote, int] = {}
+    for option in evidence:
+        if option.letter != letter:
+            for x in option.lines:
+                if x.named >= named and not x.denied:
+                    count[x.statement.quote] = count.get(x.statement.quote, 0) + 1
+    return {quote: n - (pick - 1) for quote, n in count.items()}
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+def _label(w: _Weighed, t: Thresholds) -> tuple[str, Line | None]:
+    if w.support is not None and w.score >= t.support and w.support.about >= t.about:
+        return SUPPORTS, w.support
+    if w.denial is not None and w.denial.relevance + t.about_weight * w.denial.about >= t.contradict \
+            and w.denial.about >= t.about:
+        return CONTRADICTS, w.denial
+    return NOTHING, w.support or w.named
 
 
-def solve(
-    question: ExamQuestion,
-    retrieve: Callable[[str, int], Sequence[Passage]],
-    rerank: Callable[[str, list[str]], list[float]] | None = None,
-) -> ExamAnswer:
-    """Weigh each option by the notes' lines that state it in the stem's context; choose the
-    ``pick`` best when they clearly stand out, else say the notes do not decide it."""
-    verdicts: list[OptionVerdict] = []
-    raw: dict[str, float] = {}
-    for letter, text in question.options:
-        passages = {(p.source, p.start_line): p for p in retrieve(f"{question.stem}\n{text}", 6)}
-        for p in retrieve(question.stem, 6):
-            passages.setdefault((p.source, p.start_line), p)
-        candidates: list[tuple[float, Passage, int, str]] = []
-        for p in passages.values():
-            for offset, line in enumerate(p.text.split("\n")):
-                for start, end in sentence_spans(line):  # sentence by sentence: a line may hold several facts
-                    sentence = line[start:end]
-                    match = _match(text, question.stem, p.section, sentence)
-                    if match >= 0.5:
-                        candidates.append((match, p, p.start_line + offset, sentence))
-        if not candidates:
-            verdicts.append(OptionVerdict(letter, text, 0.0))
-            continue
-        # Evidence must be about the question: its line or section repeats a word of the stem.
-        candidates = [c for c in candidates if _stem_cover(question.stem, f"{c[1].section}: {c[3]}") > 0]
-        if not candidates:
-            verdicts.append(OptionVerdict(letter, text, 0.0))
-            continue
-        lines = [f"{p.section}: {line.strip()}" for _, p, _, line in candidates]
-        # Relevance to the question: the cross-encoder's logit (when there is one) plus how much
-        # of the stem's words the sentence and its section repeat; an option only half named costs.
-        logits = rerank(f"{question.stem} {text}", lines) if rerank is not None else [0.0] * len(lines)
-        scale = STEM_WEIGHT if rerank is not None else 4 * STEM_WEIGHT
-        scored = sorted(
-            (
-                (logit + scale * _stem_cover(question.stem, x) + 2 * math.log(m), p, n, line)
-                for (m, p, n, line), logit, x in zip(candidates, logits, lines, strict=True)
-            ),
-            key=lambda c: -c[0],
-        )
-        best, p, number, line = scored[0]
-        raw[letter] = best
-        quote = on_pages(Quote(p.source, number, number, line.strip()), p.pages)
-        verdicts.append(OptionVerdict(letter, text, best, [quote]))
-    top = max(raw.values(), default=0.0)
-    # Support shown as 0-1: the best-supported option near 0.9, others lower by their distance to it.
-    verdicts = [
-        OptionVerdict(v.letter, v.text, _sigmoid(raw[v.letter] - top + 2) if v.letter in raw else 0.0, v.citations)
-        for v in verdicts
-    ]
-    ranked = sorted(verdicts, key=lambda v: -raw.get(v.letter, -math.inf))
-    chosen = ranked[: question.pick]
-    rest = ranked[question.pick :]
-    weakest = raw.get(chosen[-1].letter, -math.inf)
-    runner_up = raw.get(rest[0].letter, -math.inf) if rest else -math.inf
-    decided = weakest >= FLOOR and weakest - runner_up >= MARGIN
+def _shown(option: OptionEvidence, t: Thresholds, labels: Labels, others: dict[Quote, int]) -> tuple[str, Line | None]:
+    """The evidence view's label of an option, and the line it rests on: as for a decision, a line
+    that names more options than the question picks supports none of them."""
+    backing = [x for x in option.lines
+               if not x.denied and x.named >= labels.named and others.get(x.statement.quote, 0) <= 0]
+    best = max(backing, key=lambda x: strength(x, t.about_weight), default=None)
+    if best is not None and strength(best, t.about_weight) >= labels.support and best.about >= labels.about:
+        return SUPPORTS, best
+    denials = [x for x in option.lines if x.denied and x.about >= labels.about]
+    denial = max(denials, key=lambda x: x.relevance + t.about_weight * x.about, default=None)
+    if denial is not None and denial.relevance + t.about_weight * denial.about >= labels.contradict:
+        return CONTRADICTS, denial
+    named = max((x for x in option.lines if x.named >= 0.5 or x.hits >= MENTION_HITS),
+                key=lambda x: x.relevance + t.about_weight * x.about, default=None)
+    return NOTHING, best or named
+
+
+def decide(question: ExamQuestion, evidence: list[OptionEvidence], reranked: bool,
+           thresholds: Thresholds | None = None, labels: Labels | None = None) -> ExamAnswer:
+    """The answer from each option's lines: the ``pick`` best-supported options when each is
+    supported and either beats the rest by the margin or every other option is contradicted."""
+    t = thresholds or (RERANKED if reranked else WORDS_ONLY)
+    weighed = [_weigh(option, t, _others(evidence, option.letter, question.pick, t.named)) for option in evidence]
+    labelled = {w.letter: _label(w, t) for w in weighed}
+    ranked = sorted(weighed, key=lambda w: -w.score)
+    chosen, rest = ranked[: question.pick], ranked[question.pick :]
+    runner_up = rest[0].score if rest else -math.inf
+    # The notes must not also speak against a chosen option (a negation about the question).
+    supported = all(labelled[w.letter][0] == SUPPORTS and (w.denial is None or w.denial.about < t.about)
+                    for w in chosen)
+    ahead = min(w.score for w in chosen) - runner_up >= t.margin
+    ruled_out = bool(rest) and all(labelled[w.letter][0] == CONTRADICTS for w in rest)
+    decided = supported and (ahead or ruled_out)
+    top = ranked[0].score if ranked and ranked[0].score > -math.inf else 0.0
+    verdicts = []
+    shown_with = labels or (LABELS if reranked else WORDS_ONLY_LABELS)
+    for option, w in zip(evidence, weighed, strict=True):
+        label, line = labelled[w.letter] if decided and w in chosen else _shown(
+            option, t, shown_with, _others(evidence, option.letter, question.pick, shown_with.named))
+        if decided and label == SUPPORTS and w not in chosen:
+            label = NOTHING  # weaker support than the decided option's: not a second answer
+        support = 1 / (1 + math.exp(-(w.score - top + 2))) if w.score > -math.inf else 0.0
+        citations = [line.statement.quote] if line is not None else []
+        mentioned = any(x.named >= MENTIONED or x.hits >= MENTION_HITS for x in option.lines)
+        verdicts.append(OptionVerdict(w.letter, w.text, support, citations, label, mentioned))
     if decided:
-        letters = sorted(v.letter for v in chosen)
-        message = f"The notes support {' and '.join(letters)}."
-    else:
-        letters = []
-        message = "The notes do not decide this question."
-    return ExamAnswer(question, decided, letters, verdicts, message)
+        letters = sorted(w.letter for w in chosen)
+        return ExamAnswer(question, True, letters, verdicts, f"The notes support {' and '.join(letters)}.")
+    return ExamAnswer(question, False, [], verdicts, UNDECIDED)
+
+

@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 
 from assistant.quiz.names import PAREN, loose, mentions, same_thing
 from core.spans import Quote, on_pages, page_map
-from core.text import PRONOUNS, SEPARATOR, UNDERLINE, Quantity, find_quantities, sentence_spans
+from core.text import PRONOUNS, SEPARATOR, UNDERLINE, Quantity, find_quantities, sentences
 
 ITEM_MARK = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])|[-•*])\s*")
 NUMBERED_OR_BULLET = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])\s*|[-•*]\s+)\S")
@@ -328,8 +328,13 @@ def short_name(name: str) -> str:
     return re.sub(r"\s+", " ", PAREN.sub(" ", name)).strip(" -:")
 
 
+def _sentence_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each of the line's sentences (``core.text.sentences``), its closing stop left out."""
+    return [(s.start, s.start + len(s.text.rstrip(".!?"))) for s in sentences(line)]
+
+
 def _first_sentence(text: str, max_words: int = 28) -> str | None:
-    spans = sentence_spans(text)
+    spans = _sentence_spans(text)
     if not spans:
         return None
     start, end = spans[0]
@@ -606,7 +611,7 @@ class _Extractor:
             if key not in chunk_quantities:
                 chunk_quantities[key] = tuple(find_quantities(line.doc.page_content))
             seen: list[Quantity] = []
-            for start, end in sentence_spans(line.text):
+            for start, end in _sentence_spans(line.text):
                 mark = ITEM_MARK.match(line.text[start:end])
                 start += mark.end() if mark else 0
                 clause = line.text[start:end]
@@ -667,7 +672,7 @@ class _Extractor:
             m = DEF_LINE.match(line.text)
             def_term = _clean_term(m.group("term")) if m and _good_term(_clean_term(m.group("term"))) else ""
             body_start = m.start("rest") if m and def_term else 0
-            for start, end in sentence_spans(line.text):
+            for start, end in _sentence_spans(line.text):
                 start = max(start, body_start) if start <= body_start < end else start
                 sentence = line.text[start:end]
                 fact = _contrast(sentence, def_term, line, self._topic(lines, line, sentence))

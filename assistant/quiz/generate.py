@@ -1,15 +1,18 @@
 """Quizzes generated offline from the notes: multiple choice, true/false and fill-in-the-blank items,
 each proving its answer with the lines of the notes it came from.
 
-Facts come from the notes' structure (see ``assistant.quiz.facts``); wrong options are the same
-kind of thing from elsewhere in the notes (other services for a definition, other values with the
-same unit for a limit), ranked by the bundled embedding model so that they are plausible.
+Facts come from the notes' structure (``assistant.quiz.facts``). Each is asked in one of several
+forms (``FORMS``): which thing a definition describes, what something is for, which value a limit
+has, which item a list holds or does NOT hold, true/false, fill in the blank. Wrong options are the
+same kind of thing as the answer (``assistant.quiz.kinds``: a service for a service, a value with the
+same unit for a value, an HTTP code for an HTTP code), none of them true too, ranked by the bundled
+embedding model (``assistant.quiz.similarity``) so that they are plausible.
 
 Example::
 
     docs = NotesLoader(Path("corpus/aws-developer-associate-notes.txt"), Path("corpus")).load()
     for item in generate_quiz(docs, n=5, kind="mcq", seed=1):
-        print(item.question, item.options, item.answer, item.citation.ref)
+        print(item.form, item.question, item.options, item.answer, item.citation.ref)
 """
 
 from __future__ import annotations
@@ -18,79 +21,63 @@ import hashlib
 import math
 import random
 import re
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from assistant.quiz.facts import Contrast, Definition, Evidence, FactBook, Limit, ListFact, extract_facts
 from assistant.quiz.items import FALSE, KIND_CHOICES, KINDS, TRUE, Kind, QuizError, QuizItem
+from assistant.quiz.kinds import is_heading_fragment, kind_of, same_kind
 from assistant.quiz.names import canon, loose, mentions, same_thing
+from assistant.quiz.similarity import Similarity, default_embeddings
+from assistant.quiz.wording import (
+    contrast_statement,
+    display,
+    limit_question,
+    list_question,
+    pair_order,
+    spellings,
+    squash,
+)
 from core.spans import Quote
 from core.text import Quantity
+
+__all__ = ["FORMS", "default_embeddings", "display", "generate_quiz", "section_of"]
+
+# How a fact is asked, and as which kind of item.
+FORMS: dict[str, Kind] = {
+    "def-which": "mcq",  # which of these is <definition>?
+    "def-purpose": "mcq",  # what is X used for?
+    "def-tf": "truefalse",
+    "def-cloze": "cloze",
+    "lim-value": "mcq",  # what is the default retention period?
+    "lim-tf": "truefalse",
+    "lim-cloze": "cloze",
+    "list-member": "mcq",  # which of these is one of the ELB types?
+    "list-not": "mcq",  # which of these is NOT one of the ELB types?
+    "list-tf": "truefalse",
+    "list-cloze": "cloze",
+    "con-tf": "truefalse",  # stateful or stateless: two options, so asked as true/false
+    "con-cloze": "cloze",
+}
+MAX_FORM_SHARE = 0.25  # of a mixed quiz, no form asks more than this share
+FOCUS_SHARE = 0.6  # of a quiz on weak sections, the share asked about them (when they hold that much)
+HTTP_IN_TEXT = re.compile(r"\b(?:HTTP|error|status(?:\s+code)?)\s*([1-5]\d\d)\b|\b([1-5]\d\d)\s+error\b", re.I)
 
 
 def _cite(ev: Evidence) -> Quote:
     return Quote(ev.source, ev.start_line, ev.end_line, ev.quote, start_page=ev.start_page, end_page=ev.end_page)
 
 
-def display(name: str) -> str:
-    """A name as the notes write it, with 'aws'/'amazon' and the first letter capitalised."""
-    name = re.sub(r"\s+", " ", name).strip()
-    if re.fullmatch(r"[a-z]{2,4}", name):
-        return name.upper()  # "rds", "kms": acronyms written in lower case
-    name = re.sub(r"\baws\b", "AWS", name)
-    name = re.sub(r"^amazon\b", "Amazon", name)
-    return name[:1].upper() + name[1:] if name[:1].islower() else name
-
-
-def _sentence(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"\s+([,.;:?])", r"\1", text)
-    return text[:1].upper() + text[1:]
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-# ---------------------------------------------------------------- similarity
-
-
-class _Similarity:
-    """Cosine similarity between short texts, by the bundled embedding model (one batch, cached)."""
-
-    def __init__(self, embeddings: Embeddings | None, texts: Sequence[str]) -> None:
-        unique = sorted({t for t in texts if t})
-        self.vectors: dict[str, list[float]] = {}
-        if embeddings is not None and unique:
-            self.vectors = dict(zip(unique, embeddings.embed_documents(unique), strict=True))
-
-    def __call__(self, a: str, b: str) -> float:
-        va, vb = self.vectors.get(a), self.vectors.get(b)
-        if va is None or vb is None:
-            x, y = set(loose(a).split()), set(loose(b).split())
-            return len(x & y) / max(1, len(x | y))
-        dot = sum(p * q for p, q in zip(va, vb, strict=True))
-        norm = math.sqrt(sum(p * p for p in va)) * math.sqrt(sum(q * q for q in vb))
-        return dot / norm if norm else 0.0
-
-
-_DEFAULT_EMBEDDINGS: dict[str, Embeddings] = {}
-
-
-def default_embeddings() -> Embeddings:
-    """The bundled all-MiniLM-L6-v2 (loaded on first use, once per process)."""
-    from core.settings import Settings
-    from ingest.embeddings import embeddings_for
-
-    settings = Settings()
-    name = settings.index.embedding_model
-    if name not in _DEFAULT_EMBEDDINGS:
-        _DEFAULT_EMBEDDINGS[name] = embeddings_for(settings, for_questions=True)
-    return _DEFAULT_EMBEDDINGS[name]
+def section_of(section: str) -> str:
+    """The top section of a chunk's section path ('Dynamo db > WCU' -> 'Dynamo db'): what progress counts by."""
+    return section.split(">")[0].strip()
 
 
 # ---------------------------------------------------------------- facts as question sources
@@ -101,7 +88,8 @@ class _Source:
     key: str
     section: str
     haystack: str  # what a --topic filter is matched against
-    build: Callable[[Kind, random.Random], QuizItem | None]
+    forms: tuple[str, ...]
+    build: Callable[[str, random.Random], QuizItem | None]
 
 
 def _words(text: str) -> set[str]:
@@ -114,41 +102,66 @@ def _giveaway_words(answer: str, text: str) -> set[str]:
     return (_words(answer) - vendor) & _words(text)
 
 
+def _family_share(names: Sequence[str]) -> tuple[str, float]:
+    """The commonest service family among ``names`` and its share of them ('' when none is a service)."""
+    families = Counter(kind_of(n).family for n in names if kind_of(n).name == "service")
+    if not families:
+        return "", 0.0
+    family, count = families.most_common(1)[0]
+    return family, count / len(names)
+
+
 class _Maker:
-    def __init__(self, book: FactBook, embeddings: Embeddings | None) -> None:
+    """Builds items from one set of notes; the ranked wrong options of each fact are kept, so that
+    another quiz from the same notes ranks nothing again."""
+
+    def __init__(self, book: FactBook, embeddings: Embeddings | None, texts: Sequence[str]) -> None:
         self.book = book
-        texts = [d.term for d in book.definitions] + [d.text for d in book.definitions]
-        texts += [item for lst in book.lists for item in lst.items]
-        self.sim = _Similarity(embeddings, texts)
-        # One entry per defined thing (the notes may define it twice): its name, definitions, groups.
+        self.embeddings = embeddings  # held, so that the vectors cached under its id stay its own
+        self.definitions = [d for d in book.definitions if not is_heading_fragment(d.term)]
+        names = [d.term for d in self.definitions] + [d.text for d in self.definitions]
+        names += [item for lst in book.lists for item in lst.items]
+        self.sim = Similarity(embeddings, names)
+        # One entry per defined thing (the notes may define it twice): its name, definitions, groups, sections.
         self.terms: list[str] = []
         self.term_texts: dict[str, list[str]] = {}
         self.term_groups: dict[str, set[int]] = {}
-        for d in book.definitions:
+        self.term_sections: dict[str, set[str]] = {}
+        for d in self.definitions:
             name = next((t for t in self.terms if same_thing(d.term, t)), None)
             if name is None:
                 name = d.term
                 self.terms.append(name)
             self.term_texts.setdefault(name, []).append(d.text)
             self.term_groups.setdefault(name, set()).add(d.group)
+            self.term_sections.setdefault(name, set()).add(section_of(d.evidence.section))
         self.quantities: list[Quantity] = []
         for lim in book.limits:
             if not any(lim.quantity.same_value(q) and lim.quantity.text == q.text for q in self.quantities):
                 self.quantities.append(lim.quantity)
+        codes = {a or b for text in texts for a, b in HTTP_IN_TEXT.findall(text)}
+        self.http_codes = sorted(f"HTTP {code}" for code in codes)
+        self._ranked: dict[tuple[str, str], list[str]] = {}
+        self._values: dict[tuple[str, str], list[Quantity]] = {}
+
+    def _own(self, term: str) -> str:
+        return next(t for t in self.terms if same_thing(t, term))
 
     # -------- sources
     def sources(self) -> list[_Source]:
         out: list[_Source] = []
         seen_terms: list[str] = []
-        for d in self.book.definitions:
+        for d in self.definitions:
             if any(same_thing(d.term, t) for t in seen_terms):
                 continue  # one item per thing, even when the notes define it twice
             seen_terms.append(d.term)
+            forms = ("def-which", *(("def-purpose",) if d.form == "purpose" else ()), "def-tf", "def-cloze")
             out.append(
                 _Source(
                     f"def:{canon(d.term)}",
                     d.evidence.section,
                     f"{d.evidence.section} {d.term} {d.text}",
+                    forms,
                     partial(self.definition_item, d),
                 )
             )
@@ -158,6 +171,7 @@ class _Maker:
                     f"lim:{lim.evidence.ref}:{lim.quantity.start}",
                     lim.evidence.section,
                     f"{lim.evidence.section} {lim.topic} {lim.clause}",
+                    ("lim-value", "lim-tf", "lim-cloze"),
                     partial(self.limit_item, lim),
                 )
             )
@@ -167,6 +181,7 @@ class _Maker:
                     f"list:{lst.evidence[0].ref}",
                     lst.evidence[0].section,
                     f"{lst.evidence[0].section} {lst.topic} {lst.header} {' '.join(lst.items)}",
+                    ("list-member", "list-not", "list-tf", "list-cloze"),
                     partial(self.list_item, lst),
                 )
             )
@@ -181,6 +196,7 @@ class _Maker:
                     f"con:{canon(c.subject)}:{pair}",
                     c.evidence.section,
                     f"{c.evidence.section} {c.subject} {c.evidence.quote}",
+                    ("con-tf", "con-cloze"),
                     partial(self.contrast_item, c),
                 )
             )
@@ -188,50 +204,123 @@ class _Maker:
 
     # -------- definitions
     def _definition_alternatives(self, d: Definition) -> list[str]:
-        """Other defined terms, most plausible first: the same list or paragraph, then the most similar."""
+        """Other defined things of the same kind, most plausible first (the same list or paragraph, the
+        same family or section, then the most similar); none defined in nearly the same words."""
+        key = ("def", f"{d.term}|{d.text}")
+        if key in self._ranked:
+            return self._ranked[key]
+        if kind_of(d.term).name == "http":
+            self._ranked[key] = [c for c in self.http_codes if not same_thing(c, d.term) and not mentions(d.text, c)]
+            return self._ranked[key]
         shown = _giveaway_words(d.term, d.text)
-        own = next(t for t in self.terms if same_thing(t, d.term))
+        own = self._own(d.term)
         own_texts = self.term_texts[own]
-        ranked: list[tuple[float, str]] = []
+        candidates: list[str] = []
         for term in self.terms:
-            if term == own or same_thing(term, d.term) or _nested(term, d.term) or mentions(d.text, term):
+            if term == own or not same_kind(term, d.term):
+                continue
+            if same_thing(term, d.term) or _nested(term, d.term) or mentions(d.text, term):
                 continue
             if shown and not shown <= _words(term):
                 continue  # the question shows a word of the answer: alternatives must share it
             texts = self.term_texts[term]
-            if any(self.sim(t, o) >= 0.75 or _overlap(t, o) >= 0.5 for t in texts for o in own_texts):
+            if any(_overlap(t, o) >= 0.5 for t in texts for o in own_texts):
+                continue
+            if self.sim.most(texts, own_texts) >= 0.75:
                 continue  # its own definition says nearly the same: it could be another right answer
-            sibling = d.group in self.term_groups[term]
-            ranked.append((self.sim(term, d.term) + (1.0 if sibling else 0.0), term))
-        ranked.sort(key=lambda pair: -pair[0])
-        return [term for _, term in ranked]
+            candidates.append(term)
+        answer_kind = kind_of(d.term)
+        sections = self.term_sections[own]
+        bonus = np.array(
+            [
+                (1.0 if d.group in self.term_groups[t] else 0.0)
+                + (0.5 if answer_kind.family and kind_of(t).family == answer_kind.family else 0.0)
+                + (0.5 if answer_kind.name == "term" and self.term_sections[t] & sections else 0.0)
+                for t in candidates
+            ],
+            dtype=np.float32,
+        )
+        scores = self.sim.to(d.term, candidates) + bonus if candidates else bonus
+        self._ranked[key] = [candidates[i] for i in np.argsort(-scores, kind="stable")]
+        return self._ranked[key]
+
+    def _purpose_alternatives(self, d: Definition) -> list[str]:
+        """What other things are for (as the notes word it), the most similar first; none nearly what
+        ``d`` says, none naming ``d``'s own term."""
+        key = ("purpose", f"{d.term}|{d.text}")
+        if key in self._ranked:
+            return self._ranked[key]
+        own = self._own(d.term)
+        candidates: list[str] = []
+        owners: list[str] = []  # whose purpose each candidate is: one per thing defined twice
+        for other in self.definitions:
+            text = other.text.rstrip(".")
+            if other.form != "purpose" or same_thing(other.term, own) or not same_kind(text, d.text):
+                continue
+            if mentions(text, d.term) or any(same_thing(other.term, o) for o in owners):
+                continue
+            if mentions(other.evidence.section, d.term):
+                continue  # defined under a heading naming it ("binpack" under "ECS task placement strategy")
+            if any(same_thing(text, c) or _overlap(text, c) >= 0.5 for c in candidates):
+                continue
+            if any(_overlap(text, o) >= 0.5 for o in self.term_texts[own]):
+                continue
+            if self.sim.most([other.text], self.term_texts[own]) >= 0.75:
+                continue
+            candidates.append(text)
+            owners.append(other.term)
+        # A wrong option far longer or shorter than the answer stands out: those go last.
+        size = len(d.text.split())
+        odd = np.array([not 0.5 <= len(c.split()) / size <= 2.0 for c in candidates], dtype=np.float32)
+        scores = self.sim.to(d.text, candidates) - 2 * odd if candidates else np.zeros(0, dtype=np.float32)
+        self._ranked[key] = [candidates[i] for i in np.argsort(-scores, kind="stable")]
+        return self._ranked[key]
 
     @staticmethod
-    def _definition_phrases(d: Definition) -> tuple[str, str, str]:
-        """(question stem after 'Which of these', statement after the name, cloze stem after the blank)."""
+    def _definition_phrases(d: Definition, rng: random.Random) -> tuple[str, str, str]:
+        """(question, statement after the name, cloze stem after the blank)."""
         text = d.text.rstrip(".")
         if d.form == "verb":
-            return f"{text}?", f" {text}.", f" {text}."
+            return f"Which of these {text}?", f" {text}.", f" {text}."
         if d.form == "purpose":
             lead = "" if text.split()[0] in ("to", "for") else "to "
-            return f"is used {lead}{text}?", f" is used {lead}{text}.", f" is used {lead}{text}."
+            ask = rng.choice((f"Which of these is used {lead}{text}?", f"What would you use {lead}{text}?"))
+            return ask, f" is used {lead}{text}.", f" is used {lead}{text}."
         if re.match(r"(a|an)\s", text, re.IGNORECASE):
-            return f"is {text}?", f" is {text}.", f" is {text}."
-        return f"do your notes describe as “{text}”?", f"@“{text}”.", f" — “{text}”."
+            return f"Which of these is {text}?", f" is {text}.", f" is {text}."
+        ask = rng.choice(
+            (
+                f"Which of these do your notes describe as “{text}”?",
+                f"“{text}”: which of these do your notes mean?",
+                f"What do your notes call “{text}”?",
+            )
+        )
+        return ask, f"@“{text}”.", f" — “{text}”."
 
-    def definition_item(self, d: Definition, kind: Kind, rng: random.Random) -> QuizItem | None:
-        ask, state, blank = self._definition_phrases(d)
+    def definition_item(self, d: Definition, form: str, rng: random.Random) -> QuizItem | None:
+        ask, state, blank = self._definition_phrases(d, rng)
         term = display(d.term)
-        because = f"Your notes define {term}: “{_squash(d.evidence.quote)}”."
-        if kind == "mcq":
+        because = f"Your notes define {term}: “{squash(d.evidence.quote)}”."
+        fact = f"def:{canon(d.term)}"
+        if form == "def-which":
             others = self._definition_alternatives(d)
             if len(others) < 3:
                 return None
-            picks = rng.sample(others[:5], 3)
-            options = [term, *(display(o) for o in picks)]
+            options = [term, *(display(o) for o in rng.sample(others[:5], 3))]
             rng.shuffle(options)
-            return _item("mcq", f"Which of these {ask}", options, term, because, d.evidence, f"def:{canon(d.term)}")
-        if kind == "truefalse":
+            return _item(form, ask, options, term, because, d.evidence, fact)
+        if form == "def-purpose":
+            others = self._purpose_alternatives(d)
+            if len(others) < 3:
+                return None
+            answer = d.text.rstrip(".")
+            options = [answer, *rng.sample(others[:5], 3)]
+            rng.shuffle(options)
+            question = rng.choice(
+                (f"What is {term} used for, according to your notes?", f"Why would you use {term}, by your notes?")
+            )
+            return _item(form, question, options, answer, because, d.evidence, fact)
+        if form == "def-tf":
 
             def stated(name: str) -> str:
                 if state.startswith("@"):
@@ -240,231 +329,186 @@ class _Maker:
 
             others = self._definition_alternatives(d)
             if rng.random() < 0.5 or not others:
-                return _item(
-                    "truefalse", stated(term), [TRUE, FALSE], TRUE, because, d.evidence, f"def:{canon(d.term)}"
-                )
+                return _item(form, stated(term), [TRUE, FALSE], TRUE, because, d.evidence, fact)
             wrong = display(rng.choice(others[:3]))
-            return _item(
-                "truefalse",
-                stated(wrong),
-                [TRUE, FALSE],
-                FALSE,
-                f"False: your notes say this of {term}, not {wrong}. {because}",
-                d.evidence,
-                f"def:{canon(d.term)}",
-            )
+            because = f"False: your notes say this of {term}, not {wrong}. {because}"
+            return _item(form, stated(wrong), [TRUE, FALSE], FALSE, because, d.evidence, fact)
         if _giveaway_words(d.term, d.text):
             return None
-        return _item(
-            "cloze",
-            f"Fill in the blank: ____{blank}",
-            [],
-            term,
-            because,
-            d.evidence,
-            f"def:{canon(d.term)}",
-            accepted=_spellings(d.term),
-        )
+        question = f"Fill in the blank: ____{blank}"
+        return _item(form, question, [], term, because, d.evidence, fact, accepted=spellings(d.term))
 
     # -------- limits
     def _limit_alternatives(self, lim: Limit) -> list[Quantity]:
+        """Other values of the notes with the same dimension, the same unit and nearest magnitude first;
+        never one written beside this one (it might be right too)."""
+        key = ("lim", f"{lim.evidence.ref}:{lim.quantity.start}")
+        if key in self._values:
+            return self._values[key]
         q = lim.quantity
-        chosen: list[Quantity] = []
         pool = [x for x in self.quantities if x.dimension == q.dimension and x.is_range == q.is_range]
-        pool = [x for x in pool if not any(x.same_value(o) for o in (q, *lim.others))]
+        pool = [x for x in pool if not any(x.same_value(o) for o in (q, *lim.others)) and same_kind(x.text, q.text)]
         unit = re.sub(r"[\d.,\s-]", "", q.text).lower()
-
-        def rank(x: Quantity) -> tuple[int, float]:
-            same_unit = re.sub(r"[\d.,\s-]", "", x.text).lower() == unit
-            return (0 if same_unit else 1, abs(math.log10(max(x.high, 1e-9)) - math.log10(max(q.high, 1e-9))))
-
-        for x in sorted(pool, key=rank):
+        magnitude = np.log10(np.maximum([x.high for x in pool], 1e-9)) if pool else np.zeros(0)
+        distance = np.abs(magnitude - math.log10(max(q.high, 1e-9)))
+        other_unit = np.array([re.sub(r"[\d.,\s-]", "", x.text).lower() != unit for x in pool], dtype=np.float64)
+        chosen: list[Quantity] = []
+        for i in np.lexsort((distance, other_unit)):
+            x = pool[int(i)]
             if not any(x.same_value(c) for c in chosen):
                 chosen.append(x)
+        self._values[key] = chosen
         return chosen
 
-    def limit_item(self, lim: Limit, kind: Kind, rng: random.Random) -> QuizItem | None:
+    def limit_item(self, lim: Limit, form: str, rng: random.Random) -> QuizItem | None:
         q = lim.quantity
         topic = lim.topic if lim.topic and not mentions(lim.clause, lim.topic) and len(lim.topic.split()) <= 5 else ""
         where = f" on {topic}" if topic else ""
         because = f"Your notes{where} give {q.text}: “{lim.clause.strip()}”."
-        if kind == "mcq":
+        fact = f"lim:{lim.evidence.ref}"
+        if form == "lim-value":
             others = self._limit_alternatives(lim)
             if len(others) < 3:
                 return None
-            picks = rng.sample(others[:5], 3)
-            options = [q.text, *(o.text for o in picks)]
+            options = [q.text, *(o.text for o in rng.sample(others[:5], 3))]
             rng.shuffle(options)
-            question = _limit_question(lim, topic) or (
-                f"Which value completes this line of your notes{where}: “{_squash(lim.blanked)}”?"
+            question = limit_question(lim, topic) or (
+                f"Which value completes this line of your notes{where}: “{squash(lim.blanked)}”?"
             )
-            return _item("mcq", question, options, q.text, because, lim.evidence, f"lim:{lim.evidence.ref}")
-        if kind == "truefalse":
+            return _item(form, question, options, q.text, because, lim.evidence, fact)
+        if form == "lim-tf":
             prefix = f"In your notes on {topic}: " if topic else "Your notes say: "
             others = self._limit_alternatives(lim)
             if rng.random() < 0.5 or not others:
-                return _item(
-                    "truefalse",
-                    f"True or false? {prefix}“{_squash(lim.clause)}”",
-                    [TRUE, FALSE],
-                    TRUE,
-                    because,
-                    lim.evidence,
-                    f"lim:{lim.evidence.ref}",
-                )
+                question = f"True or false? {prefix}“{squash(lim.clause)}”"
+                return _item(form, question, [TRUE, FALSE], TRUE, because, lim.evidence, fact)
             wrong = rng.choice(others[:3])
             stated = lim.clause[: q.start] + wrong.text + lim.clause[q.end :]
-            return _item(
-                "truefalse",
-                f"True or false? {prefix}“{_squash(stated)}”",
-                [TRUE, FALSE],
-                FALSE,
-                f"False: the value is {q.text}, not {wrong.text}. {because}",
-                lim.evidence,
-                f"lim:{lim.evidence.ref}",
-            )
+            because = f"False: the value is {q.text}, not {wrong.text}. {because}"
+            question = f"True or false? {prefix}“{squash(stated)}”"
+            return _item(form, question, [TRUE, FALSE], FALSE, because, lim.evidence, fact)
         lead = f"Fill in the blank ({topic})" if topic else "Fill in the blank"
-        return _item(
-            "cloze", f"{lead}: {_squash(lim.blanked)}", [], q.text, because, lim.evidence, f"lim:{lim.evidence.ref}"
-        )
+        return _item(form, f"{lead}: {squash(lim.blanked)}", [], q.text, because, lim.evidence, fact)
 
     # -------- lists
     def _list_alternatives(self, lst: ListFact, answer: str) -> list[str]:
+        """Items of other lists of the answer's kind that this list does not hold, the same family of
+        lists (for a term, the same section) and the most similar first. When the list gathers one
+        family of services ("Storage"), no other service of that family: it might belong there too."""
+        key = ("list", f"{lst.evidence[0].ref}|{answer}")
+        if key in self._ranked:
+            return self._ranked[key]
         chunk = lst.evidence[0].chunk_text
-        ranked: list[tuple[float, str]] = []
-        seen: list[str] = []
+        family, share = _family_share(lst.items)
+        term = kind_of(answer).name == "term"  # a term: one of the same section first
+        candidates: list[str] = []
+        bonus: list[float] = []
         for other in self.book.lists:
             if other is lst:
                 continue
             for item in other.items:
-                if any(same_thing(item, own) or _nested(item, own) for own in lst.items) or any(
-                    same_thing(item, s) for s in seen
-                ):
+                if not same_kind(item, answer) or (share >= 0.6 and kind_of(item).family == family):
+                    continue
+                if any(same_thing(item, own) or _nested(item, own) for own in lst.items):
+                    continue
+                if any(same_thing(item, s) for s in candidates):
                     continue
                 if mentions(chunk, item) or mentions(lst.header, item) or len(canon(item)) < 2:
                     continue
-                seen.append(item)
-                family = 1.0 if other.family == lst.family else 0.0
-                ranked.append((self.sim(item, answer) + family, item))
-        ranked.sort(key=lambda pair: -pair[0])
-        return [item for _, item in ranked]
+                candidates.append(item)
+                near = section_of(other.evidence[0].section) == section_of(lst.evidence[0].section)
+                bonus.append((1.0 if other.family == lst.family else 0.0) + (0.5 if near and term else 0.0))
+        scores = self.sim.to(answer, candidates) + np.array(bonus, dtype=np.float32) if candidates else np.zeros(0)
+        self._ranked[key] = [candidates[i] for i in np.argsort(-scores, kind="stable")]
+        return self._ranked[key]
 
-    def list_item(self, lst: ListFact, kind: Kind, rng: random.Random) -> QuizItem | None:
+    def list_item(self, lst: ListFact, form: str, rng: random.Random) -> QuizItem | None:
+        if form == "list-not":
+            return self._list_not_item(lst, rng)
         index = rng.randrange(len(lst.items))
         item, ev = lst.items[index], lst.evidence[index]
-        header = _squash(lst.header)
-        because = f"Your notes list {display(item)} under “{header}”: “{_squash(ev.quote)}”."
+        header = squash(lst.header)
+        because = f"Your notes list {display(item)} under “{header}”: “{squash(ev.quote)}”."
         key = f"list:{lst.evidence[0].ref}"
-        if kind == "mcq":
+        if form == "list-member":
             others = self._list_alternatives(lst, item)
             if len(others) < 3:
                 return None
-            picks = rng.sample(others[:5], 3)
-            options = [display(item), *(display(o) for o in picks)]
+            options = [display(item), *(display(o) for o in rng.sample(others[:5], 3))]
             rng.shuffle(options)
-            return _item("mcq", _list_question(lst), options, display(item), because, ev, key)
-        if kind == "truefalse":
+            return _item(form, list_question(lst), options, display(item), because, ev, key)
+        if form == "list-tf":
             others = self._list_alternatives(lst, item)
             if rng.random() < 0.5 or not others:
-                return _item(
-                    "truefalse",
-                    f"True or false: your notes list {display(item)} under “{header}”.",
-                    [TRUE, FALSE],
-                    TRUE,
-                    because,
-                    ev,
-                    key,
-                )
+                question = f"True or false: your notes list {display(item)} under “{header}”."
+                return _item(form, question, [TRUE, FALSE], TRUE, because, ev, key)
             wrong = display(rng.choice(others[:3]))
             whole = lst.evidence[-1]  # the header down to the last item: the whole list, to show what is not on it
-            return _item(
-                "truefalse",
-                f"True or false: your notes list {wrong} under “{header}”.",
-                [TRUE, FALSE],
-                FALSE,
-                f"False: {wrong} is not listed there; the list is {', '.join(lst.items)}.",
-                whole,
-                key,
-            )
+            because = f"False: {wrong} is not listed there; the list is {', '.join(lst.items)}."
+            question = f"True or false: your notes list {wrong} under “{header}”."
+            return _item(form, question, [TRUE, FALSE], FALSE, because, whole, key)
         if len(lst.items) < 3:
             return None  # with two names, one gives the other away
         shown = [("____" if i == index else x) for i, x in enumerate(lst.items)]
-        return _item(
-            "cloze",
-            f"Fill in the blank — {header}: {', '.join(shown)}",
-            [],
-            display(item),
-            because,
-            ev,
-            key,
-            accepted=_spellings(item),
+        question = f"Fill in the blank — {header}: {', '.join(shown)}"
+        return _item(form, question, [], display(item), because, ev, key, accepted=spellings(item))
+
+    def _list_not_item(self, lst: ListFact, rng: random.Random) -> QuizItem | None:
+        """Three items of the list (of one kind) and one of that kind it does not hold: which is NOT listed?"""
+        by_kind: dict[str, list[str]] = {}
+        for name in lst.items:
+            by_kind.setdefault(str(kind_of(name)).split("/")[0], []).append(name)
+        members = max(by_kind.values(), key=len)
+        if len(members) < 3 or kind_of(members[0]).name == "heading":
+            return None
+        shown = rng.sample(members, 3)
+        outsiders = [o for o in self._list_alternatives(lst, shown[0]) if all(same_kind(o, s) for s in shown)]
+        if not outsiders:
+            return None
+        outsider = rng.choice(outsiders[:3])
+        options = [display(outsider), *(display(s) for s in shown)]
+        rng.shuffle(options)
+        header = squash(lst.header)
+        whole = lst.evidence[-1]
+        because = (
+            f"Your notes list {', '.join(display(i) for i in lst.items)} under “{header}”; "
+            f"{display(outsider)} is not among them."
         )
+        question = _not_question(lst)
+        return _item("list-not", question, options, display(outsider), because, whole, f"list:{lst.evidence[0].ref}")
 
     # -------- contrasts
-    def contrast_item(self, c: Contrast, kind: Kind, rng: random.Random) -> QuizItem | None:
-        first, second = _pair_order(c)
+    def contrast_item(self, c: Contrast, form: str, rng: random.Random) -> QuizItem | None:
+        first, second = pair_order(c)
         answer = first if loose(first) == loose(c.chosen) else second
         wrong = second if answer == first else first
         subject = display(c.subject)
         tail = f" {c.tail}" if c.tail else ""
-        because = f"Your notes say so: “{_squash(c.evidence.quote)}”."
+        because = f"Your notes say so: “{squash(c.evidence.quote)}”."
         key = f"con:{canon(c.subject)}"
-        verb = c.verb.replace("only ", "")
-        if kind == "mcq":
-            if loose(first) in loose(second) or loose(second) in loose(first):
-                return None  # "persistent or non-persistent": one option would spell out the other
-            if verb in ("supports", "support", "provides", "provide"):
-                base = verb.rstrip("s") if verb.endswith("s") else verb
-                does = "Do" if verb in ("support", "provide") else "Does"
-                question = f"{does} {subject} {base} {first} or {second}{tail}?"
-            else:
-                be = "Are" if verb == "are" else "Is"
-                art = f"{_article(first)} " if c.tail and be == "Is" else ""
-                question = f"{be} {subject} {art}{first} or {second}{tail}?"
-            return _item("mcq", question, [first, second], answer, because, c.evidence, key)
-        if kind == "truefalse":
+        if form == "con-tf":
             shown = answer if rng.random() < 0.5 else wrong
             return _item(
-                "truefalse",
-                f"True or false: {_contrast_statement(c, subject, shown, tail)}",
+                form,
+                f"True or false: {contrast_statement(c, subject, shown, tail)}",
                 [TRUE, FALSE],
                 TRUE if shown == answer else FALSE,
                 because,
                 c.evidence,
                 key,
             )
-        statement = _contrast_statement(c, subject, "____", tail)
-        return _item(
-            "cloze",
-            f"Fill in the blank ({first} or {second}): {statement}",
-            [],
-            answer,
-            because,
-            c.evidence,
-            key,
-            accepted=(c.chosen,),
-        )
+        statement = contrast_statement(c, subject, "____", tail)
+        question = f"Fill in the blank ({first} or {second}): {statement}"
+        return _item(form, question, [], answer, because, c.evidence, key, accepted=(c.chosen,))
 
 
-def _contrast_statement(c: Contrast, subject: str, word: str, tail: str) -> str:
-    if c.verb:
-        art = (
-            f"{_article(word)} "
-            if c.tail and c.verb == "is" and word != "____"
-            else ("a " if c.tail and c.verb == "is" else "")
-        )
-        return f"{subject} {c.verb} {art}{word}{tail}."
-    art = f"{_article(word)} " if c.tail and word != "____" else ("a " if c.tail else "")
-    return f"{subject} is {art}{word}{tail}."
-
-
-def _pair_order(c: Contrast) -> tuple[str, str]:
-    from assistant.quiz.facts import PAIRS
-
-    for a, b in PAIRS:
-        if {loose(a), loose(b)} == {loose(c.chosen), loose(c.other)}:
-            return a, b
-    return c.chosen, c.other
+def _not_question(lst: ListFact) -> str:
+    """'Which of these is one of the ELB types?' -> 'Which of these is NOT one of the ELB types?'; a list
+    under a phrase ('DynamoDB is made up of') -> 'Which of these is NOT listed under “...” in your notes?'."""
+    question = list_question(lst)
+    if question.startswith("Which of these is "):
+        return question.replace("Which of these is ", "Which of these is NOT ", 1)
+    return f"Which of these is NOT listed under “{squash(lst.header)}” in your notes?"
 
 
 def _nested(a: str, b: str) -> bool:
@@ -478,127 +522,8 @@ def _overlap(a: str, b: str) -> float:
     return len(x & y) / max(1, min(len(x), len(y)))
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().rstrip(",;")
-
-
-def _spellings(name: str) -> tuple[str, ...]:
-    """Other ways to write a name: without vendor prefix or parentheses, or just what they hold."""
-    forms = [re.sub(r"\s*\([^()]*\)", "", name).strip(), re.sub(r"^(amazon|aws|amzon)\s+", "", name, flags=re.I)]
-    forms += re.findall(r"\(([^()]*)\)", name)
-    out: list[str] = []
-    for form in forms:
-        form = _squash(form)
-        if form and loose(form) != loose(name) and loose(form) not in {loose(o) for o in out}:
-            out.append(form)
-    return tuple(out)
-
-
-MEASURE = r"(?:duration|size|capacity|timeout|period|limit|memory|time|retention|length|interval|delay)"
-LIMIT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(?P<q>min|max)(?:imum)?\s+(?P<attr>[a-z]+)\s+@\s+and\s+.*$", re.I), "What is the {q} {attr}?"),
-    (
-        re.compile(r"^(?:min|max)\w*\s+(?P<attr>[a-z]+)\s+\S+\s+\S+\s+and\s+(?P<q>max|min)\w*\s+@.*$", re.I),
-        "What is the {q} {attr}?",
-    ),
-    (
-        re.compile(
-            r"^(?:the\s+)?(?P<q>default|max|maximum|min|minimum)\s+(?P<attr>[a-z][a-z ]{2,40}?)"
-            r"\s*(?:is\s+|of\s+|:\s*|-\s*)?@$",
-            re.I,
-        ),
-        "What is the {q} {attr}?",
-    ),
-    (
-        re.compile(
-            r"^(?:you|we)\s+can\s+(?P<verb>[a-z]+)\s+(?:the\s+)?(?P<attr>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I
-        ),
-        "Up to how {how} can you {verb} the {attr}?",
-    ),
-    (
-        re.compile(
-            r"^(?P<pre>by default,?\s+)?(?:the\s+)?(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,60}?)"
-            r"\s+is\s+@(?P<post>\s+[a-z].*)?$",
-            re.I,
-        ),
-        "{pre}what is the {attr}{post}?",
-    ),
-    (
-        re.compile(
-            r"^(?P<subj>[a-z][\w ]{2,40}?)\s+can\s+be\s+(?P<verb>[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I
-        ),
-        "How {how} can {subj} be {verb}?",
-    ),
-    (
-        re.compile(r"^(?P<attr>(?!you\b|we\b)[a-z][\w ]{2,40}?)\s+(?:upto|up to)\s+@$", re.I),
-        "What is the maximum {attr}?",
-    ),
-    (re.compile(rf"^(?P<attr>[a-z][a-z ]{{2,30}}{MEASURE})\s*[:-]?\s*@$"), "What is the {attr}?"),
-    (
-        re.compile(r"^(?P<subj>[a-z][\w ]{2,50}?)\s+has\s+(?:a\s+)?limit\s+of\s+@$", re.I),
-        "What is the limit of {subj}?",
-    ),
-    (
-        re.compile(r"^(?P<subj>[^()]{3,60}?)\s*\(@\s+of\s+(?P<attr>[^()]{3,40})\)$", re.I),
-        "What share of {attr} does {subj} make up?",
-    ),
-)
-QUALIFIER = {"max": "maximum", "min": "minimum"}
-HOW = {"time": "long", "size": "large", "percent": "much", "bits": "many bits"}
-
-
-def _limit_question(lim: Limit, topic: str) -> str | None:
-    """A plain question for common shapes: 'default retention period 4 days' -> 'What is the default
-    retention period?'; None when the clause has no such shape."""
-    q = lim.quantity
-    shaped = (lim.clause[: q.start] + "@" + lim.clause[q.end :]).strip().rstrip(".")
-    for pattern, template in LIMIT_PATTERNS:
-        m = pattern.match(_squash(shaped))
-        if m is None:
-            continue
-        parts = {k: (v or "").strip() for k, v in m.groupdict().items()}
-        if "q" in parts:
-            parts["q"] = QUALIFIER.get(parts["q"].lower(), parts["q"].lower())
-        if parts.get("pre"):
-            parts["pre"] = "By default, "
-        if parts.get("post"):
-            parts["post"] = " " + parts["post"]
-        parts["how"] = HOW.get(q.dimension, "much")
-        question = _sentence(
-            template.format(**{k: parts.get(k, "") for k in ("q", "attr", "pre", "post", "subj", "verb", "how")})
-        )
-        if topic and not mentions(question, topic) and "{subj} make up" not in template:
-            return f"For {topic}, {question[:1].lower()}{question[1:]}"
-        return question
-    return None
-
-
-def _list_question(lst: ListFact) -> str:
-    header = _squash(lst.header)
-    lone = len(header.split()) == 1  # "flavours", "deployments": say whose
-    topic = (
-        lst.topic
-        if lone and lst.topic and not mentions(header, lst.topic) and not same_thing(header, lst.topic)
-        else ""
-    )
-    verbal = re.search(
-        r"\b(is|are|has|have|provides?|creates?|supports?|gets|includes?|made up of|through)\b", header, re.IGNORECASE
-    )
-    if verbal:
-        counted = re.sub(
-            r"\b(the following|\d+|two|three|four|five)\b", "which of these", header, count=1, flags=re.IGNORECASE
-        )
-        question = counted if counted != header else f"{header} which of these"
-        return _sentence(f"{question}?")
-    last = header.split()[-1].lower()
-    where = f" for {topic}" if topic else ""
-    if re.search(r"(types|options|services|policies|classes|kinds|strategies|mechanisms|flavours|deployments)$", last):
-        return _sentence(f"Which of these is one of the {header}{where}?")
-    return _sentence(f"Which of these is listed under {header} in your notes{f' on {topic}' if topic else ''}?")
-
-
 def _item(
-    kind: Kind,
+    form: str,
     question: str,
     options: Sequence[str],
     answer: str,
@@ -607,16 +532,54 @@ def _item(
     fact: str,
     accepted: Sequence[str] = (),
 ) -> QuizItem | None:
-    question = _squash(question)
+    kind = FORMS[form]
+    question = squash(question)
     if len(question) > 400:
         return None
     digest = hashlib.sha1(f"{kind}|{question}|{answer}|{ev.ref}".encode()).hexdigest()[:12]
     return QuizItem(
-        digest, kind, question, tuple(options), answer, explanation, _cite(ev), ev.section, tuple(accepted), fact
+        digest,
+        kind,
+        question,
+        tuple(options),
+        answer,
+        explanation,
+        _cite(ev),
+        ev.section,
+        tuple(accepted),
+        fact,
+        form,
     )
 
 
 # ---------------------------------------------------------------- the quiz
+
+_MAKERS: OrderedDict[tuple[str, int], _Maker] = OrderedDict()
+_MAKERS_LOCK = threading.Lock()
+
+
+def _fingerprint(docs: Sequence[Document]) -> str:
+    digest = hashlib.sha1()
+    for d in docs:
+        m = d.metadata
+        digest.update(f"{m.get('source')}|{m.get('start_line')}|{m.get('section')}|{m.get('pages')}|".encode())
+        digest.update(d.page_content.encode())
+    return digest.hexdigest()
+
+
+def _maker(docs: Sequence[Document], embeddings: Embeddings | None) -> _Maker:
+    """The maker of these notes with this model: made once, then kept (a few, most recent)."""
+    key = (_fingerprint(docs), id(embeddings))
+    with _MAKERS_LOCK:
+        if key in _MAKERS:
+            _MAKERS.move_to_end(key)
+            return _MAKERS[key]
+    maker = _Maker(extract_facts(docs), embeddings, [d.page_content for d in docs])
+    with _MAKERS_LOCK:
+        _MAKERS[key] = maker
+        while len(_MAKERS) > 4:
+            _MAKERS.popitem(last=False)
+    return maker
 
 
 def generate_quiz(
@@ -626,18 +589,19 @@ def generate_quiz(
     topic: str | None = None,
     seed: int = 0,
     embeddings: Embeddings | None = None,
+    focus: Sequence[str] = (),
 ) -> list[QuizItem]:
     """Up to ``n`` distinct items from the chunks ``docs``, spread over their sections; the same
     ``seed`` gives the same quiz. ``kind`` is mcq, truefalse, cloze or mixed; ``topic`` keeps
-    facts whose section or text mentions it. Raises QuizError when nothing can be asked."""
+    facts whose section or text mentions it; ``focus`` names top sections (``section_of``) to ask
+    about first (``FOCUS_SHARE`` of the quiz). Raises QuizError when nothing can be asked."""
     if kind not in KIND_CHOICES:
         raise QuizError(f"unknown quiz kind '{kind}' (choose from {', '.join(KIND_CHOICES)})")
     if n < 1:
         raise QuizError("a quiz needs at least one question (--n 1 or more)")
     if not docs:
         raise QuizError("there are no notes to make a quiz from: ingest some notes first")
-    book = extract_facts(docs)
-    maker = _Maker(book, embeddings if embeddings is not None else default_embeddings())
+    maker = _maker(docs, embeddings if embeddings is not None else default_embeddings())
     sources = maker.sources()
     if topic and topic.strip():
         sources = [s for s in sources if _on_topic(s.haystack, topic)]
@@ -645,8 +609,11 @@ def generate_quiz(
             raise QuizError(f"nothing in the notes matches the topic '{topic}'")
     if not sources:
         raise QuizError("the notes hold no definitions, limits, lists or contrasts to ask about")
+    wanted = {section_of(s) for s in focus}
+    if wanted and not any(section_of(s.section) in wanted for s in sources):
+        raise QuizError("none of those sections is in the notes any more: take a quiz on all of them")
     kinds: tuple[Kind, ...] = KINDS if kind == "mixed" else (kind,)  # type: ignore[assignment]
-    return _select(sources, n, kinds, random.Random(seed))
+    return _select(sources, n, kinds, random.Random(seed), wanted)
 
 
 def _on_topic(haystack: str, topic: str) -> bool:
@@ -655,8 +622,12 @@ def _on_topic(haystack: str, topic: str) -> bool:
     return mentions(haystack, topic) or (bool(wanted) and all(f" {w} " in text for w in wanted))
 
 
-def _select(sources: list[_Source], n: int, kinds: tuple[Kind, ...], rng: random.Random) -> list[QuizItem]:
-    """Round-robin over sections (in a seeded order), one fact at a time, balancing kinds."""
+def _select(
+    sources: list[_Source], n: int, kinds: tuple[Kind, ...], rng: random.Random, focus: set[str]
+) -> list[QuizItem]:
+    """Round-robin over sections (in a seeded order), one fact at a time, balancing kinds and then
+    forms; no form over ``MAX_FORM_SHARE`` of a mixed quiz while another can be asked, no fact asked
+    twice as one kind. With ``focus`` (top sections), those fill ``FOCUS_SHARE`` of the quiz first."""
     by_section: dict[str, list[_Source]] = {}
     for source in sources:
         by_section.setdefault(source.section, []).append(source)
@@ -667,32 +638,40 @@ def _select(sources: list[_Source], n: int, kinds: tuple[Kind, ...], rng: random
     items: list[QuizItem] = []
     questions: set[str] = set()
     used: dict[str, set[str]] = {}
-    counts = dict.fromkeys(kinds, 0)
+    kind_counts = dict.fromkeys(kinds, 0)
+    form_counts: Counter[str] = Counter()
+    cap = max(1, math.ceil(MAX_FORM_SHARE * n)) if len(kinds) > 1 else n
 
-    def attempt(source: _Source, allow_reuse: bool) -> bool:
+    def attempt(source: _Source, allow_reuse: bool, capped: bool) -> bool:
         done = used.setdefault(source.key, set())
         if done and not allow_reuse:
             return False
-        for k in sorted(kinds, key=lambda k: (counts[k], rng.random())):
-            if k in done:
-                continue
-            item = source.build(k, rng)
+        forms = [f for f in source.forms if FORMS[f] in kinds and FORMS[f] not in done]
+        forms = [f for f in forms if not capped or form_counts[f] < cap]
+        for form in sorted(forms, key=lambda f: (kind_counts[FORMS[f]], form_counts[f], rng.random())):
+            item = source.build(form, rng)
             if item is None or loose(item.question) in questions:
                 continue
             items.append(item)
             questions.add(loose(item.question))
-            done.add(k)
-            counts[k] += 1
+            done.add(FORMS[form])
+            kind_counts[FORMS[form]] += 1
+            form_counts[form] += 1
             return True
         return False
 
-    for allow_reuse in (False, True):
-        queues = {name: list(by_section[name]) for name in order}
-        while len(items) < n and any(queues.values()):
-            for name in order:
-                while queues[name] and len(items) < n:
-                    if attempt(queues[name].pop(), allow_reuse):
-                        break
-        if len(items) >= n:
-            break
+    def fill(names: list[str], limit: int) -> None:
+        for allow_reuse, capped in ((False, True), (True, True), (False, False), (True, False)):
+            queues = {name: list(by_section[name]) for name in names}
+            while len(items) < limit and any(queues.values()):
+                for name in names:
+                    while queues[name] and len(items) < limit:
+                        if attempt(queues[name].pop(), allow_reuse, capped):
+                            break
+            if len(items) >= limit:
+                return
+
+    if focus:  # the weak sections first, for FOCUS_SHARE of the quiz
+        fill([name for name in order if section_of(name) in focus], math.ceil(FOCUS_SHARE * n))
+    fill(order, n)
     return items[:n]

@@ -26,7 +26,8 @@ class QuizError(ValueError):
 @dataclass(frozen=True)
 class QuizItem:
     """One question. ``options`` is empty for cloze items, ``["True", "False"]`` for true/false;
-    ``accepted`` lists other spellings a cloze answer may take."""
+    ``accepted`` lists other spellings a cloze answer may take; ``form`` is how it asks (``def-which``,
+    ``list-not``, ``con-tf`` ...: see ``assistant.quiz.generate.FORMS``)."""
 
     id: str
     kind: str
@@ -38,6 +39,7 @@ class QuizItem:
     section: str = ""
     accepted: tuple[str, ...] = ()
     fact: str = field(default="", compare=False)
+    form: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: question, options, answer, explanation, citation (+ id, kind, section)."""
@@ -51,6 +53,7 @@ class QuizItem:
             "citation": span_dict(self.citation),
             "section": self.section,
             **({"accepted": list(self.accepted)} if self.accepted else {}),
+            **({"form": self.form} if self.form else {}),
         }
 
     @classmethod
@@ -65,4 +68,5 @@ class QuizItem:
             citation=Quote(**data["citation"]),
             section=str(data.get("section", "")),
             accepted=tuple(data.get("accepted", ())),
+            form=str(data.get("form", "")),
         )

@@ -11,8 +11,9 @@ True
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from functools import lru_cache
+
+from rapidfuzz import fuzz, process
 
 VENDOR = re.compile(r"\b(amazon|amzon|aws)\b", re.IGNORECASE)
 ARTICLES = frozenset({"a", "an", "the"})
@@ -51,9 +52,8 @@ def aliases(text: str) -> frozenset[str]:
 
 
 def _similar(a: str, b: str, ratio: float) -> bool:
-    """SequenceMatcher's ratio >= ``ratio``, with its cheap upper bounds tried first."""
-    matcher = SequenceMatcher(None, a, b)
-    return matcher.real_quick_ratio() >= ratio and matcher.quick_ratio() >= ratio and matcher.ratio() >= ratio
+    """The normalised edit similarity of ``a`` and ``b`` (rapidfuzz's ratio, in C) is at least ``ratio``."""
+    return fuzz.ratio(a, b, score_cutoff=100 * ratio) > 0
 
 
 NEGATING_PREFIXES = ("non", "un", "in", "not", "no")
@@ -97,9 +97,8 @@ def mentions(text: str, name: str) -> bool:
             return True
         target = form.replace(" ", "")
         if len(target) >= 6:
-            for size in {1, len(form.split())}:
-                for i in range(len(words) - size + 1):
-                    window = "".join(words[i : i + size])
-                    if _similar(window, target, 0.85):
-                        return True
+            sizes = {1, len(form.split())}
+            windows = ["".join(words[i : i + size]) for size in sizes for i in range(len(words) - size + 1)]
+            if process.extractOne(target, windows, scorer=fuzz.ratio, score_cutoff=85) is not None:
+                return True
     return False

@@ -1,0 +1,48 @@
+"""The part of an answer statement that answers: a quantity with its unit for a question about an
+amount, a polarity word for a yes/no question.
+
+>>> answer_span("How long does SQS keep messages by default?",
+...             "default retention period 4 days. visibility timeout 0-12 hours, 30 seconds default.")
+(25, 31)
+>>> answer_span("Are network ACLs stateful?", "NACLs are stateless firewalls at the subnet level.")
+(10, 19)
+>>> answer_span("What is Cloud9?", "cloud9 - aws IDE") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.selection import QUANTITY_QUESTION, YES_NO
+from core.text import find_quantities, terms
+
+WINDOW = 40  # characters before a quantity that say what it is the amount of
+# Words that answer a yes/no question on their own ("can" or "must" say too little to mark).
+POLAR = re.compile(
+    r"\b(not|no|only|never|cannot|can't|stateful|stateless|mandatory|optional|global|regional|yes|automatically)\b",
+    re.I,
+)
+
+
+def answer_span(question: str, statement: str) -> tuple[int, int] | None:
+    """(start, end) of the answering part of ``statement``, or None when there is none to mark."""
+    if QUANTITY_QUESTION.search(question) or re.match(r"(?i)how (many|much)", question):
+        found = find_quantities(statement)
+        if not found:
+            numbers = list(re.finditer(r"\d+(?:[,.]\d+)*%?", statement))
+            return (numbers[0].start(), numbers[0].end()) if len(numbers) == 1 else None
+        wanted = set(terms(question))
+
+        def said(quantity_start: int, quantity_end: int) -> int:
+            # Question words around the quantity: "retention period 4 days" for "how long ... keep".
+            near = statement[max(0, quantity_start - WINDOW) : min(len(statement), quantity_end + WINDOW // 2)]
+            return len(wanted & set(terms(near)))
+
+        best = max(found, key=lambda q: (said(q.start, q.end), -q.start))
+        start = best.start + len(statement[best.start : best.end]) - len(statement[best.start : best.end].lstrip())
+        return start, start + len(best.text)
+    if YES_NO.search(question):
+        polar = POLAR.search(statement)
+        return (polar.start(), polar.end()) if polar else None
+    return None

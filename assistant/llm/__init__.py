@@ -1,0 +1,7 @@
+"""The optional LLM backend: answers written by a model the user runs (any OpenAI-compatible server),
+each sentence checked against the lines of the notes it cites.
+
+Modules: ``client`` (``LLMConfig``, the ChatOpenAI client, ``LLMError``), ``prompts`` (every word the
+model is sent), ``verify`` (sentences, their citations, the check), ``answer`` (``ModelAnswerer``,
+``ModelAnswer``).
+"""
