@@ -27,7 +27,7 @@ POLAR = re.compile(
 
 def answer_span(question: str, statement: str) -> tuple[int, int] | None:
     """(start, end) of the answering part of ``statement``, or None when there is none to mark."""
-    if QUANTITY_QUESTION.search(question) or re.match(r"(?i)how (many|much)", question):
+    if QUANTITY_QUESTION.search(question):
         found = find_quantities(statement)
         if not found:
             numbers = list(re.finditer(r"\d+(?:[,.]\d+)*%?", statement))

@@ -78,7 +78,7 @@ class Candidate:
 
 def _kind_ok(question: str, quantity_asked: bool, text: str) -> float:
     """0 when a quantity is asked and the statement holds none of the asked dimension."""
-    if not quantity_asked and not re.match(r"(?i)how (many|much)", question):
+    if not quantity_asked:
         return 1.0
     found = find_quantities(text)
     for pattern, dimension in DIMENSIONS:

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,18 @@ SOURCES = ("quiz", "review")
 RECENT = 5  # the trend compares the last RECENT answers of a section with the RECENT before them
 HISTORY_FORMAT = "study-history/1"
 
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the SQLite file at ``path``: one transaction, committed on leaving (rolled
+    back on an error), and closed."""
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
 
 class HistoryError(ValueError):
     """A history file that can't be imported (not JSON, not a study history, a bad record)."""
@@ -105,14 +117,8 @@ class History:
     def in_data_dir(cls, data_dir: Path) -> History:
         return cls(data_dir / "progress.sqlite")
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     def record(
         self, item_id: str, section: str, question: str, source: str, correct: bool, now: dt.datetime | None = None

@@ -27,8 +27,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from typing import Any
 from fsrs import Card, Rating, Scheduler
 
 from assistant.quiz.items import QuizItem
-from assistant.review.progress import History, HistoryError, export_history, read_history
+from assistant.review.progress import History, HistoryError, connect, export_history, read_history
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cards (
@@ -86,14 +85,8 @@ class ReviewStore:
     def in_data_dir(cls, data_dir: Path) -> ReviewStore:
         return cls(data_dir / "review.sqlite")
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     def _get(self, db: sqlite3.Connection, item_id: str) -> ReviewCard | None:
         row = db.execute("SELECT item_json, card_json FROM cards WHERE item_id = ?", (item_id,)).fetchone()
