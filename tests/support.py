@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import FilePayload, Page
 
 # Debian's Chromium (`make browser`), driven by Playwright without a browser download.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -127,3 +127,12 @@ def chat_ask(page: Page, question: str) -> str:
         arg=before,
     )
     return replies.nth(replies.count() - 1).inner_text()
+
+
+def upload(page: Page, elem_id: str, file: FilePayload) -> None:
+    """Pick ``file`` in the app's upload box ``elem_id`` and wait until the box lists it. Gradio writes
+    the name as two spans (stem, extension) whose text is not always joined in the page, so the row is
+    found by its label, which holds the whole name as given."""
+    page.set_input_files(f"#{elem_id} input[type=file]", files=[file])
+    name = file["name"].replace('"', '\\"')
+    page.wait_for_selector(f'#{elem_id} td.filename[aria-label="{name}"]')

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import FilePayload, Page
 
 from tests.conftest import needs_chromium
+from tests.support import upload
 from tests.test_ui_browser import app, page, shot  # noqa: F401  (the app and page fixtures)
 
 pytestmark = [pytest.mark.slow, needs_chromium]
@@ -27,9 +28,7 @@ EXAM = b"""### A producer must send 400 KB messages through SQS. What should the
 
 def test_exam_tab_shows_the_report_and_chart(page: Page) -> None:  # noqa: F811
     page.get_by_role("tab", name="Exam").click()
-    page.set_input_files("#exam-upload input[type=file]",
-                         files=[FilePayload(name="practice.md", mimeType="text/markdown", buffer=EXAM)])
-    page.wait_for_selector("#exam-upload :text('practice.md')")
+    upload(page, "exam-upload", FilePayload(name="practice.md", mimeType="text/markdown", buffer=EXAM))
     page.click("#exam-check")
     page.wait_for_selector("#exam-report :text('Questions')")
     status = page.inner_text("#exam-status")
@@ -46,10 +45,8 @@ def test_exam_tab_shows_the_report_and_chart(page: Page) -> None:  # noqa: F811
 
 def test_exam_tab_names_the_line_of_a_bad_file(page: Page) -> None:  # noqa: F811
     page.get_by_role("tab", name="Exam").click()
-    page.set_input_files("#exam-upload input[type=file]",
-                         files=[FilePayload(name="bad.md", mimeType="text/markdown",
-                                            buffer=b"### Which?\n- [ ] a\n- [x] \xff\n")])
-    page.wait_for_selector("#exam-upload :text('bad.md')")
+    upload(page, "exam-upload", FilePayload(name="bad.md", mimeType="text/markdown",
+                                            buffer=b"### Which?\n- [ ] a\n- [x] \xff\n"))
     page.click("#exam-check")
     page.wait_for_selector("#exam-status :text('not valid UTF-8')")
     assert "bad.md line 3: not valid UTF-8" in page.inner_text("#exam-status")

@@ -18,7 +18,7 @@ from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port, needs_chromium
-from tests.support import chat_ask
+from tests.support import chat_ask, upload
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CORPUS = PROJECT_ROOT / "corpus"
@@ -173,9 +173,7 @@ def test_uploaded_note_is_ingested_and_cited(page: Page, app: tuple[str, Path]) 
     note = b"# Zorblat checkpoints\nA zorblat checkpoint takes 17 minutes to complete and runs every night.\n"
     page.get_by_role("tab", name="Notes").click()
     page.wait_for_selector("#note-view .lines")
-    page.set_input_files("#upload input[type=file]",
-                         files=[FilePayload(name="zorblat.md", mimeType="text/markdown", buffer=note)])
-    page.wait_for_selector("#upload :text('zorblat.md')")
+    upload(page, "upload", FilePayload(name="zorblat.md", mimeType="text/markdown", buffer=note))
     page.click("#add-notes")
     page.wait_for_function("document.querySelector('#notes-status').innerText.includes('Indexed:')")
     status = page.inner_text("#notes-status")

@@ -23,6 +23,7 @@ from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port, needs_chromium
+from tests.support import upload
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 WAIT_MS = 180_000
@@ -232,13 +233,12 @@ def test_bad_uploads_get_a_clear_message_and_stay_out_of_other_folders(
     assert snapshot(root) == before and index_state(ws) == index_before
 
     # A name that climbs out of the folder is stored inside it, under its plain name.
-    upload = FilePayload(name="../../x.txt", mimeType="text/plain", buffer=b"Quokka queues hold 9 messages.\n")
-    page.set_input_files("#upload input[type=file]", files=[upload])
-    page.wait_for_selector("#upload :text('x.txt')")
+    climber = FilePayload(name="../../x.txt", mimeType="text/plain", buffer=b"Quokka queues hold 9 messages.\n")
+    upload(page, "upload", climber)
     page.click("#add-notes")
     page.wait_for_function("document.querySelector('#notes-status').innerText.includes('Indexed:')")
     assert "Added x.txt" in page.inner_text("#notes-status")
-    assert (notes / "x.txt").read_bytes() == upload["buffer"]
+    assert (notes / "x.txt").read_bytes() == climber["buffer"]
     assert not any(p.exists() for p in outside)
     changed = {k for k, v in snapshot(root).items() if before.get(k) != v}
     assert changed == {"corpus/x.txt"}, changed
@@ -247,12 +247,11 @@ def test_bad_uploads_get_a_clear_message_and_stay_out_of_other_folders(
     # The same name again is not overwritten unless asked to.
     after_add, index_after_add = snapshot(root), index_state(ws)
     clash = FilePayload(name="x.txt", mimeType="text/plain", buffer=b"Other text.\n")
-    page.set_input_files("#upload input[type=file]", files=[clash])
-    page.wait_for_selector("#upload :text('x.txt')")
+    upload(page, "upload", clash)
     page.click("#add-notes")
     page.wait_for_function("document.querySelector('#notes-status').innerText.includes('already exists')")
     assert "Replace notes with the same name" in page.inner_text("#notes-status")
     shot(page, "ui-bad-upload-clash")
-    assert (notes / "x.txt").read_bytes() == upload["buffer"]
+    assert (notes / "x.txt").read_bytes() == climber["buffer"]
     assert snapshot(root) == after_add and index_state(ws) == index_after_add
     assert not any(p.name.startswith(".upload-") for p in notes.iterdir())
