@@ -14,17 +14,19 @@ import click
 
 from core.cli import run
 
-# Each command, where it lives: imported only when it runs (the app's command imports gradio).
+# Each command, where it lives and its line in `study --help`: imported only when it runs (the app's
+# command imports gradio), so that the help lists them at once. A test checks each line against the
+# command's own.
 COMMANDS = {
-    "ingest": "ingest.cli:ingest_command",
-    "ask": "assistant.cli:ask_command",
-    "quiz": "assistant.cli:quiz_command",
-    "review": "assistant.cli:review_command",
-    "progress": "assistant.cli:progress_command",
-    "solve": "assistant.cli:solve_command",
-    "serve": "ui:serve_command",
-    "eval": "evals.cli:eval_command",
-    "fit-selector": "evals.fit:fit_command",
+    "ingest": ("ingest.cli:ingest_command", "Ingest notes into the index, incrementally."),
+    "ask": ("assistant.cli:ask_command", "Answer a question, quoting the lines of the notes."),
+    "quiz": ("assistant.cli:quiz_command", "Make a cited quiz from the notes and take it."),
+    "review": ("assistant.cli:review_command", "Review the cards that are due (FSRS)."),
+    "progress": ("assistant.cli:progress_command", "What you know per section; export or import it."),
+    "solve": ("assistant.cli:solve_command", "Check exam questions' options against the notes."),
+    "serve": ("ui:serve_command", "Serve the app (on 127.0.0.1, or to a class)."),
+    "eval": ("evals.cli:eval_command", "Score the assistant on an eval set."),
+    "fit-selector": ("evals.fit:fit_command", "Refit the answer selector on the eval set's tune part."),
 }
 
 EXAMPLES = """\b
@@ -51,10 +53,14 @@ class Pipeline(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, line) for name, (_, line) in COMMANDS.items()])
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        module, attribute = COMMANDS[name].split(":")
+        module, attribute = COMMANDS[name][0].split(":")
         command = getattr(importlib.import_module(module), attribute)
         assert isinstance(command, click.Command)
         return command

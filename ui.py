@@ -410,7 +410,7 @@ def chat_tab(ws: Workspace) -> tuple[gr.Markdown, gr.Timer]:
                     show_progress="minimal")
     chips.change(lambda ref: show_context(ws, ref), chips, context, api_visibility="private",
                  concurrency_limit=None)
-    # The app serves while the models warm up (``prepare``): say so until they are ready.
+    # The app serves while the models warm up (``start``): say so until they are ready.
     timer = gr.Timer(1.0, active=False)
     timer.tick(lambda shown: warming_status(ws, shown), status, [status, timer], api_visibility="private",
                show_progress="hidden")
@@ -631,8 +631,7 @@ def serve(ws: Workspace, port: int, block: bool = True, host: str = "127.0.0.1",
 
 
 def prepare(ws: Workspace) -> None:
-    """Build the index from the notes folder if there is none, then start loading the models in
-    the background: the app serves meanwhile, and says it is warming up until they are ready."""
+    """Build the index from the notes folder if there is none; a StoreError if that made no usable one."""
     try:
         ws.assistant()
     except StoreError:
@@ -642,7 +641,16 @@ def prepare(ws: Workspace) -> None:
         if not report.chunks:
             print(f"No notes in {ws.notes_dir} yet: add some in the app's Notes tab.", flush=True)
     ws.assistant()  # a StoreError here (the ingest made no usable index) stops serve_command
+
+
+def start(ws: Workspace, port: int, host: str = "127.0.0.1", logins: dict[str, str] | None = None) -> gr.Blocks:
+    """Serve the app, then load the models in the background: the page says it is warming up, and
+    questions wait, until they are ready. Loading them while Gradio builds the page would hold the
+    first page back (two cores, one interpreter lock)."""
+    ws.ready.clear()  # a page opened before the warm-up starts says so too
+    app = serve(ws, port, block=False, host=host, logins=logins)
     ws.start_warm_up()
+    return app
 
 
 SERVE_EXAMPLES = """\b
@@ -700,9 +708,10 @@ def serve_command(port: int | None, host: str | None, users_file: Path | None, n
     who = f" ({len(logins)} logins; each learner has their own review cards)" if logins else ""
     click.echo(f"Serving the study app on http://{f'[{host}]' if ':' in host else host}:{port}{who}")
     try:
-        serve(ws, port, host=host, logins=logins)
+        app = start(ws, port, host=host, logins=logins)
     except OSError as exc:
         return fail(f"can't serve on {host}:{port}: {exc}")
+    app.block_thread()
     return 0
 
 

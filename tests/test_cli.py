@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ import pytest
 import study
 from assistant.__main__ import main as assistant_main
 from core.cli import command_line, exit_code, store_options
+from core.settings import PROJECT_ROOT
 from evals.__main__ import main as evals_main
 from ingest.__main__ import main as ingest_main
 from ui import main as ui_main
@@ -23,6 +26,22 @@ def test_study_lists_every_stage_in_pipeline_order(capsys: pytest.CaptureFixture
     listed = [line.split()[0] for line in out.split("Commands:")[1].split("Examples:")[0].splitlines() if line.strip()]
     assert listed == COMMANDS
     assert "STUDY_ANSWER__RERANKER" in out
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_the_help_lists_each_command_by_its_own_line(name: str) -> None:
+    """`study --help` lists the commands without importing them: each line is the command's own."""
+    command = study.study.get_command(click.Context(study.study), name)
+    assert command is not None and command.get_short_help_str(limit=200) == study.COMMANDS[name][1]
+
+
+def test_the_help_imports_no_command() -> None:
+    """The help comes at once: neither the app's gradio nor the answer engine is imported for it."""
+    probe = ("import sys, study\ntry:\n    study.main(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print([m for m in ('gradio', 'assistant.answer.engine', 'ingest.cli') if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
-import openai
-from langchain_core.messages import BaseMessage
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from core.settings import Settings
+
+if TYPE_CHECKING:  # the OpenAI client is imported when a server is used: the app starts without it
+    from langchain_core.messages import BaseMessage
+    from langchain_openai import ChatOpenAI
 
 MAX_TOKENS = 300  # a short answer: one to three sentences
 NO_KEY = "not-needed"  # local servers take any key; the client insists on one
@@ -48,6 +50,8 @@ class LLMConfig:
 
     def chat_model(self) -> ChatOpenAI:
         """A ChatOpenAI that fails fast: no retries, the timeout on every request."""
+        from langchain_openai import ChatOpenAI
+
         return ChatOpenAI(
             base_url=self.url,
             model=self.model,
@@ -87,6 +91,8 @@ def stream_tokens(config: LLMConfig, sent: Sequence[BaseMessage]) -> Iterator[st
 
 def describe(config: LLMConfig, exc: BaseException) -> str:
     """One line on what went wrong, without the server's own words when they could echo the key."""
+    import openai
+
     if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
         return f"{config.where} did not answer within {config.timeout:g} s"
     if isinstance(exc, openai.APIConnectionError | httpx.TransportError):

@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from assistant.review.progress import Report
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: the app starts without it
+    from matplotlib.figure import Figure
 
 MAX_BARS = 25
 LABEL_CHARS = 40
@@ -26,6 +28,8 @@ def _label(section: str) -> str:
 def mastery_figure(report: Report) -> Figure:
     """Horizontal bars, the weakest section on top: share right (red to green), then the sections
     never quizzed (grey, empty)."""
+    from matplotlib.figure import Figure
+
     rows: list[tuple[str, float | None, int]] = [(_label(m.section), m.share, m.answered) for m in report.sections]
     rows += [(f"{_label(s)} (never quizzed)", None, 0) for s in report.never]
     rows = rows[:MAX_BARS]
