@@ -8,7 +8,7 @@ best one or two form the answer, and every quote is a verbatim slice of the cite
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +54,7 @@ def score_sentences(
     query_vector: list[float],
     docs: list[Document],
     weight: Callable[[str], float],
-    embed: Callable[[list[str]], list[list[float]]] | None = None,
+    embed: Callable[[list[str]], Sequence[Sequence[float]]] | None = None,
 ) -> list[Scored]:
     """Every sentence of ``docs``, scored against the question, best first.
 

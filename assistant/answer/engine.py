@@ -86,7 +86,7 @@ class Assistant:
         self.retriever = self._retriever_for(self._stamp)
         if self.retriever.saved is None or not self.retriever.saved.exists():
             self._store.get()  # the index's errors (none yet, another model) belong to the start
-        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
 
@@ -124,15 +124,16 @@ class Assistant:
         """Rebuild the keyword index (the next question sees any ingest anyway)."""
         self.current().refresh()
 
-    def _embed(self, texts: list[str]) -> list[list[float]]:
+    def _embed(self, texts: list[str]) -> list[np.ndarray]:
         """Embeddings of sentences, cached: the same notes' sentences come back question after question.
         Each is embedded on its own, so that what is cached never depends on which question (of
-        which session, at the same moment) embedded it first."""
+        which session, at the same moment) embedded it first. Kept as float32 arrays, the model's own
+        precision (so exactly the values it gave), an eighth of the memory of lists of floats."""
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
             # One text per call: in a batch a text is padded to the longest, which moves its vector (~1e-7).
-            vectors = [self.embeddings.embed_documents([text])[0] for text in missing]
+            vectors = [np.asarray(self.embeddings.embed_documents([text])[0], dtype=np.float32) for text in missing]
             with self._lock:
                 self._vectors.update(zip(missing, vectors, strict=True))
                 while len(self._vectors) > 50_000:
