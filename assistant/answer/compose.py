@@ -54,7 +54,7 @@ def score_sentences(
     query_vector: list[float],
     docs: list[Document],
     weight: Callable[[str], float],
-    embed: Callable[[list[str]], Sequence[Sequence[float]]] | None = None,
+    embed: Callable[[list[str]], Sequence[np.ndarray]] | None = None,
 ) -> list[Scored]:
     """Every sentence of ``docs``, scored against the question, best first.
 
