@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,18 +28,25 @@ from evals.report import summary_rows, text_table, write_report
 from evals.runner import RunRecord, SetError, load_set, read_records, run_cases, write_records
 from ingest.errors import NotesError, StoreError
 
+if TYPE_CHECKING:
+    from assistant import Assistant
+
 DEFAULT_SET = PROJECT_ROOT / "evals" / "known_facts.jsonl"
 DEFAULT_REPORT_DIR = PROJECT_ROOT / "evals"
 SYSTEMS = ("project", "baseline")
 
 
-def _project() -> Callable[[str], Answer]:
-    """The answering function the UI uses, once its process-wide assistant is up (a StoreError
-    if there is no usable index: answer_question would say so in every answer instead)."""
-    from assistant import answer_question, default_assistant
+_ASSISTANTS: dict[int, Assistant] = {}
 
-    default_assistant()
-    return answer_question
+
+def _assistant(settings: Settings) -> Assistant:
+    """The assistant over ``settings`` (its data dir: --data-dir), one for the run: the project path
+    and the LLM path share it. A StoreError if there is no usable index."""
+    from assistant import Assistant
+
+    if id(settings) not in _ASSISTANTS:
+        _ASSISTANTS[id(settings)] = Assistant(settings)
+    return _ASSISTANTS[id(settings)]
 
 
 class ModelPath:
@@ -46,14 +54,13 @@ class ModelPath:
     checked; counts what verification dropped and which path answered."""
 
     def __init__(self, settings: Settings) -> None:
-        from assistant import default_assistant
         from assistant.llm.answer import ModelAnswerer
         from assistant.llm.client import LLMConfig
 
         config = LLMConfig.from_settings(settings)
         if config is None:
             raise ValueError("--llm needs a server: give --llm-url URL (or set STUDY_LLM_URL)")
-        self.answerer = ModelAnswerer(default_assistant(), config)
+        self.answerer = ModelAnswerer(_assistant(settings), config)
         self.verdicts: list[dict[str, object]] = []
         ModelPath.current = self  # what run_system("llm", ...) answers with
 
@@ -102,7 +109,7 @@ def run_system(name: str, cases: list[Case], settings: Settings, notes: list[Pat
     answer: Callable[[str], Answer]
     kept: Path | None = None
     if name == "project":
-        answer = _project()
+        answer = _assistant(settings).answer
     elif name == "llm":
         answer = ModelPath.current.answer
     else:

@@ -190,6 +190,11 @@ def test_a_missing_set_or_index_is_a_clear_error(tmp_path: Path) -> None:
                      env={"STUDY_DATA_DIR": str(tmp_path / "empty")})
     assert done.returncode == 2, done.stderr
     assert "study ingest" in done.stderr and "Traceback" not in done.stderr
+    # --data-dir is where the project's index is looked for (not only STUDY_DATA_DIR).
+    done = run_evals("--set", str(small), "--system", "project", "--report-dir", str(tmp_path / "report"),
+                     "--data-dir", str(tmp_path / "given"))
+    assert done.returncode == 2, done.stderr
+    assert str(tmp_path / "given") in done.stderr and "Traceback" not in done.stderr
 
 
 def test_every_bad_line_of_a_set_is_named() -> None:
