@@ -6,7 +6,8 @@ the cross-encoder's scores and their distance to the best, dense similarity, the
 similarity, keyword coverage (in the statement, and in its context: section title and lead-in
 line), whether it holds the question's qualifier ("by default", "at most") and the kind of thing
 asked (a quantity of the asked dimension for "how long / how big", a polarity for yes/no, a list
-for "which"), and how much of the question's rarest words nothing around it holds.
+for "which"), how much of the question's rarest words nothing around it holds, and, for a question
+about where something is listed ("under which category is X"), how much of it a list's items name.
 
 A logistic regression over that evidence gives each candidate a probability of being the answer:
 the answer is the most probable one, and the notes are taken not to cover the question when even
@@ -20,9 +21,8 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +36,7 @@ FEATURES = (
     "ce", "ce_sec", "ce_rel", "ce_sec_rel", "dense", "dense_rel", "chunk_dense", "inv_rank",
     "coverage", "coverage_ctx", "qualifier_match", "qualifier_missing", "quantity_for_quantity",
     "has_number", "polarity_for_yes_no", "list_for_which", "log_length", "first_in_chunk",
-    "ce_best", "ce_sec_best", "kind_ok", "missing_weight", "unseen_share",
-    "coverage_alias", "coverage_related", "list_for_category", "named_in_items", "head_coverage", "extreme", "bigram_coverage",
-    "likeness",
+    "ce_best", "ce_sec_best", "kind_ok", "missing_weight", "unseen_share", "named_in_list",
 )
 
 # Qualifier words of a question and the words of a statement that carry them.
@@ -59,15 +57,8 @@ QUANTITY_QUESTION = re.compile(
 )
 YES_NO = re.compile(r"^(is|are|can|could|does|do|did|should|will|would|was|were|has|have|must)\b", re.I)
 WHICH = re.compile(r"^(which|what (kinds?|types?|services?|options?|ways?))\b|\bwhich\b", re.I)
-# A question about where something is listed ("under which category", "which heading lists X").
-CATEGORY = re.compile(r"\b(categor\w*|heading|listed|list|lists|in scope|group(ed)?|falls? (under|within))\b", re.I)
-# A question after the largest or the smallest of several numbers ("which domain has the biggest weight").
-LARGEST = re.compile(r"\b(biggest|largest|highest|greatest|heaviest|most heavily|most weight)\b", re.I)
-SMALLEST = re.compile(r"\b(smallest|lowest|least|fewest|lightest)\b", re.I)
-PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-# A question after what the notes compare something to ("what is X likened to").
-LIKENESS = re.compile(r"\b(liken\w*|compared? to|resembles?|similar to|analog\w*|equivalent|like)\b", re.I)
-DEFINITION = re.compile(r"\s(-|=)\s|\blike\b|\bis a\b", re.I)
+# A question about where something is listed ("under which category is X", "which heading lists X").
+CATEGORY = re.compile(r"\b(categor\w*|heading|listed|lists?|in scope|grouped|falls? (under|within))\b", re.I)
 # The dimension a quantity question asks for (first match wins).
 DIMENSIONS = (
     (re.compile(r"how long|how many (days|hours|minutes|seconds)|timeout|duration|retention|period|expire", re.I),
@@ -99,37 +90,15 @@ def _kind_ok(question: str, quantity_asked: bool, text: str) -> float:
     return float(bool(found) or bool(re.search(r"\d", text)))
 
 
-def _extremes(question: str, candidates: Sequence[Candidate]) -> list[float]:
-    """1 for a statement whose percentage is the largest (or smallest, as asked) of its chunk's
-    statements' (at least two of them hold one), else 0."""
-    largest, smallest = bool(LARGEST.search(question)), bool(SMALLEST.search(question))
-    if largest == smallest:
-        return [0.0] * len(candidates)
-    values = [float(m.group(1)) if (m := PERCENT.search(c.text)) else None for c in candidates]
-    out = []
-    for c, value in zip(candidates, values, strict=True):
-        siblings = [v for d, v in zip(candidates, values, strict=True) if v is not None and d.chunk_rank == c.chunk_rank]
-        out.append(float(value is not None and len(siblings) >= 2
-                         and value == (max(siblings) if largest else min(siblings))))
-    return out
-
-
-def _related(term: str, found: set[str]) -> bool:
-    """Whether ``found`` holds another form of ``term`` ("rotate" and "rotation", "encrypt" and
-    "encryption"): a shared beginning of at least 5 letters that leaves at most 2 of the shorter."""
-    if len(term) < 5:
-        return False
-    for other in found:
-        if len(other) >= 5 and other[:5] == term[:5]:
-            shorter = min(len(term), len(other))
-            common = len(os.path.commonprefix([term, other]))
-            if common >= shorter - 2:
-                return True
-    return False
-
-
-def _pairs(words: Sequence[str]) -> set[tuple[str, str]]:
-    return set(zip(words, words[1:], strict=False))
+def _named_in_list(text: str, wanted: Sequence[str], weights: dict[str, float], total: float) -> float:
+    """For a list (a head line and at least two item lines): the weighted share of the question's
+    words that its items name and its head doesn't ("Amazon Cognito" under "Security, Identity, and
+    Compliance:"), else 0."""
+    head, _, items = text.partition("\n")
+    if items.count("\n") < 1:
+        return 0.0
+    in_head, in_items = set(terms(head)), set(terms(items))
+    return sum(weights[t] for t in wanted if t in in_items and t not in in_head) / total
 
 
 def features(
@@ -140,12 +109,9 @@ def features(
     dense: Sequence[float],
     weight: Callable[[str], float],
     max_weight: float,
-    aliases: Mapping[str, frozenset[str]] | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate (``ce``: cross-encoder logits of the statements alone;
-    ``ce_sec``: under their section titles; ``dense``: cosine similarity to the question;
-    ``aliases``: acronyms and the terms of their expansions, each way, as the notes write them)."""
-    aliases = aliases or {}
+    ``ce_sec``: under their section titles; ``dense``: cosine similarity to the question)."""
     wanted = list(dict.fromkeys(terms(question)))
     weights = {t: weight(t) for t in wanted}
     total = sum(weights.values()) or 1.0
@@ -156,9 +122,6 @@ def features(
     unseen = sum(w >= max_weight - 1e-9 for w in weights.values()) / max(len(wanted), 1)
     ce_a, sec_a, dense_a = np.asarray(ce, float), np.asarray(ce_sec, float), np.asarray(dense, float)
     category = which and bool(CATEGORY.search(question))
-    likeness = bool(LIKENESS.search(question))
-    question_pairs = _pairs(terms(question))
-    extremes = _extremes(question, candidates)
     rows = []
     for i, c in enumerate(candidates):
         own = set(terms(c.text))
@@ -169,17 +132,6 @@ def features(
         matched = float(any(any(word in lower for word in QUALIFIERS[k]) for k in asked)) if asked else 0.0
         has_number = float(bool(find_quantities(c.text)) or bool(re.search(r"\d", c.text)))
         missing = [weights[t] for t in wanted if t not in own | context]
-        # "availability zone" is found in a statement holding "AZ" when the notes spell AZ out.
-        known = own.union(*(aliases.get(t, frozenset()) for t in own))
-        coverage_alias = sum(weights[t] for t in wanted if t in known) / total
-        coverage_related = sum(weights[t] for t in wanted if t in known or _related(t, own)) / total
-        head, _, items = c.text.partition("\n")
-        listed = items.count("\n") >= 1  # a head with at least two item lines
-        in_head, in_items = set(terms(head)), set(terms(items))
-        named = sum(weights[t] for t in wanted if t in in_items and t not in in_head) / total if listed else 0.0
-        head_coverage = sum(weights[t] for t in wanted if t in in_head) / total if listed else 0.0
-        pairs = _pairs(terms(c.text))
-        bigram = len(question_pairs & pairs) / len(question_pairs) if question_pairs else 0.0
         rows.append([
             ce_a[i], sec_a[i], ce_a[i] - ce_a.max(), sec_a[i] - sec_a.max(), dense_a[i], dense_a[i] - dense_a.max(),
             c.chunk_dense, 1.0 / (1 + c.chunk_rank), coverage, coverage_ctx, matched,
@@ -188,8 +140,7 @@ def features(
             float("\n" in c.text or c.text.count(",") >= 2) * which, math.log(len(c.text) + 1),
             float(c.first_in_chunk), float(ce_a[i] >= ce_a.max()), float(sec_a[i] >= sec_a.max()),
             _kind_ok(question, quantity_asked, c.text), max(missing) / max_weight if missing else 0.0, unseen,
-            coverage_alias, coverage_related, float(listed and category), named, head_coverage, extremes[i], bigram,
-            float(likeness and bool(DEFINITION.search(c.text))),
+            _named_in_list(c.text, wanted, weights, total) if category else 0.0,
         ])
     return np.asarray(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
