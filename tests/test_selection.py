@@ -61,3 +61,21 @@ def test_evidence_rows_follow_the_features() -> None:
     assert column["ce_rel"][0] == 0.0 and column["ce_rel"][2] == -5.0
     p = shipped_selector().probabilities(rows)
     assert p.argmax() == 1
+
+
+def test_a_list_naming_what_a_category_question_asks_about_is_marked() -> None:
+    listed = "Security, Identity, and Compliance:\n• AWS Certificate Manager (ACM)\n• Amazon Cognito"
+    candidates = [
+        Candidate(listed, "Domain 1", "", 0, 0.5, True),
+        Candidate("amazon cognito - authentication and user management for apps.", "tools", "", 1, 0.4, False),
+        Candidate("Developer Tools:\n• AWS CodeBuild\n• AWS X-Ray", "Domain 1", "", 0, 0.5, False),
+    ]
+
+    def column(question: str) -> list[float]:
+        rows = features(question, candidates, [0.0, 1.0, -1.0], [0.0, 1.0, -1.0], [0.5, 0.5, 0.4],
+                        lambda t: 3.0 if t == "cognito" else 1.0, 5.0)
+        return list(rows[:, FEATURES.index("named_in_list")])
+
+    named = column("Under which category of in-scope services is Amazon Cognito listed?")
+    assert named[0] > 0.4 and named[1:] == [0.0, 0.0]  # only a list whose items name Cognito
+    assert column("What does Amazon Cognito do?") == [0.0, 0.0, 0.0]  # not a question about a list
