@@ -79,3 +79,4 @@ def test_a_list_naming_what_a_category_question_asks_about_is_marked() -> None:
     named = column("Under which category of in-scope services is Amazon Cognito listed?")
     assert named[0] > 0.4 and named[1:] == [0.0, 0.0]  # only a list whose items name Cognito
     assert column("What does Amazon Cognito do?") == [0.0, 0.0, 0.0]  # not a question about a list
+    assert column("Where in the exam's service categories is Amazon Cognito listed?")[0] > 0.4

@@ -57,7 +57,8 @@ QUANTITY_QUESTION = re.compile(
 )
 YES_NO = re.compile(r"^(is|are|can|could|does|do|did|should|will|would|was|were|has|have|must)\b", re.I)
 WHICH = re.compile(r"^(which|what (kinds?|types?|services?|options?|ways?))\b|\bwhich\b", re.I)
-# A question about where something is listed ("under which category is X", "which heading lists X").
+# A question about where something is listed ("under which category is X", "where is X listed"),
+# asked with "which" or "where".
 CATEGORY = re.compile(r"\b(categor\w*|heading|listed|lists?|in scope|grouped|falls? (under|within))\b", re.I)
 # The dimension a quantity question asks for (first match wins).
 DIMENSIONS = (
@@ -121,7 +122,7 @@ def features(
     yes_no, which = bool(YES_NO.search(question)), bool(WHICH.search(question))
     unseen = sum(w >= max_weight - 1e-9 for w in weights.values()) / max(len(wanted), 1)
     ce_a, sec_a, dense_a = np.asarray(ce, float), np.asarray(ce_sec, float), np.asarray(dense, float)
-    category = which and bool(CATEGORY.search(question))
+    category = (which or question.lower().startswith("where")) and bool(CATEGORY.search(question))
     rows = []
     for i, c in enumerate(candidates):
         own = set(terms(c.text))
