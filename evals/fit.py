@@ -65,7 +65,9 @@ def gather(cases: Sequence[Case], settings: Settings) -> Evidence:
     assistant = Assistant(settings)
     retriever = assistant.current()
     keywords = retriever.keyword_index()
-    rows, labels, case_of, statements, questions = [], [], [], [], []
+    rows, labels, case_of = [], [], []
+    statements: list[np.ndarray] = []
+    questions: list[np.ndarray] = []
     for number, case in enumerate(cases):
         vector, docs = assistant._search(retriever, case.question, assistant.settings.retrieval.top_k)
         pool, evidence = assistant.candidates(case.question, vector, docs, keywords)
@@ -274,9 +276,9 @@ class EvidenceError(ValueError):
 
 
 def save_evidence(evidence: Evidence, path: Path) -> None:
-    refusal = {k: v for k, v in (("statements", evidence.statements), ("questions", evidence.questions)) if v is not None}
-    np.savez_compressed(path, rows=evidence.rows, labels=evidence.labels, case_of=evidence.case_of,
-                        answerable=evidence.answerable, **refusal)
+    arrays = {"rows": evidence.rows, "labels": evidence.labels, "case_of": evidence.case_of,
+              "answerable": evidence.answerable, "statements": evidence.statements, "questions": evidence.questions}
+    np.savez_compressed(path, **{k: v for k, v in arrays.items() if v is not None})  # type: ignore[arg-type]
 
 
 def load_evidence(path: Path) -> Evidence:

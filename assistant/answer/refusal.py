@@ -69,10 +69,11 @@ ASKED = re.compile(
     re.I,
 )
 # Where the attribute's noun phrase ends.
-ATTRIBUTE_END = frozenset(
-    """of for in on at does do did can could is are was were must should will would per that which by to
-    when with from if as than has have be""".split()
-)
+ATTRIBUTE_END = frozenset((
+    "of", "for", "in", "on", "at", "does", "do", "did", "can", "could", "is", "are", "was", "were", "must",
+    "should", "will", "would", "per", "that", "which", "by", "to", "when", "with", "from", "if", "as", "than",
+    "has", "have", "be",
+))
 # Words that name no attribute of their own ("the limit of X": the asked attribute is X's dimension).
 GENERIC = frozenset(terms("limit value setting option thing one service size part"))
 
@@ -97,7 +98,7 @@ def asked_attribute(question: str) -> list[str]:
     found = ASKED.match(question.strip())
     if not found:
         return []
-    words = []
+    words: list[str] = []
     for word in re.findall(r"[\w-]+", found.group("rest").lower()):
         if word in ATTRIBUTE_END or len(words) == 2:
             break
