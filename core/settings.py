@@ -82,8 +82,9 @@ class AnswerSettings(BaseModel):
     answer_probability: float | None = Field(
         None, ge=0.0, le=1.0,
         description="With the reranker: below this probability that the best statement answers the question, the "
-        "notes are taken not to cover it (default: the selector's own, fitted on the eval set's tune part for a "
-        "false-refusal rate of at most 3%).",
+        "notes are taken not to cover it (default: unset, and the refusal model decides, over the selector's "
+        "probabilities and the question's evidence, fitted on the eval set's tune part for a false-refusal rate of "
+        "at most 3%).",
     )
 
 

@@ -114,6 +114,24 @@ def test_off_topic_question_is_refused(assistant: Assistant, question: str) -> N
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Near misses of the tune part: other limits of services the notes describe. The selector's
+        # best candidate is on topic (line 784 defines read replicas; a security group line says it
+        # attaches to one or many instances), but holds no number of what is asked. Both were
+        # answered before the refusal model.
+        "How many read replicas can an RDS for MySQL instance have?",
+        "How many security groups can be attached to a single network interface?",
+    ],
+)
+def test_a_near_miss_is_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert not answer.grounded, answer.text
+    assert "don't cover" in answer.text
+
+
+@pytest.mark.slow
 def test_follow_up_resolves_against_history(assistant: Assistant) -> None:
     history = [
         {"role": "user", "content": "What is Amazon SQS?"},

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.answer.refusal import MODEL_FILE as REFUSAL_FILE
 from assistant.answer.selection import FEATURES, MODEL_FILE, Candidate, Selector, features, shipped_selector
 from evals.fit import DEFAULT_EVIDENCE, Evidence, fit, fit_command, load_evidence, weights_text
 
@@ -18,11 +19,12 @@ def test_the_shipped_weights_are_what_the_refit_makes_of_the_kept_evidence() -> 
     assert refit == MODEL_FILE.read_text(encoding="utf-8")
 
 
-def test_the_refit_command_writes_the_same_file(tmp_path: Path) -> None:
-    out = tmp_path / "selector.json"
-    result = fit_command.main(["--reuse", "--out", str(out)], standalone_mode=False)
+def test_the_refit_command_writes_the_same_files(tmp_path: Path) -> None:
+    out, refusal = tmp_path / "selector.json", tmp_path / "refusal.json"
+    result = fit_command.main(["--reuse", "--out", str(out), "--refusal-out", str(refusal)], standalone_mode=False)
     assert result == 0
     assert out.read_text(encoding="utf-8") == MODEL_FILE.read_text(encoding="utf-8")
+    assert refusal.read_text(encoding="utf-8") == REFUSAL_FILE.read_text(encoding="utf-8")
 
 
 def test_fitting_is_deterministic_and_learns_the_answers() -> None:

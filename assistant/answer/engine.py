@@ -23,6 +23,7 @@ from assistant.answer.compose import WEIGHTS, Scored, pick_answer, score_sentenc
 from assistant.answer.followup import resolve
 from assistant.answer.loading import LoadingReranker, warm
 from assistant.answer.marking import answer_span
+from assistant.answer.refusal import case_features, question_evidence, shipped_refusal, statement_evidence
 from assistant.answer.retrieval import KeywordIndex, NotesRetriever
 from assistant.answer.saved_index import saved_index
 from assistant.answer.selection import Candidate, Selector, features, shipped_selector
@@ -185,7 +186,7 @@ class Assistant:
         else:
             scored = self.select(resolved, vector, docs, keywords)[0]
         passages = _by_evidence([_passage(d) for d in docs], scored)
-        if not scored or not self._covers(scored[0], keywords_only):
+        if not scored or not self._covers(resolved, scored, docs, keywords, keywords_only):
             return Answer(
                 question=question,
                 text=f"{NOT_COVERED} The closest passages are below, but none of them answers it.",
@@ -262,11 +263,37 @@ class Assistant:
         ranked = [replace(pool[i], score=float(probability[i]), rerank=float(probability[i])) for i in order]
         return ranked, rows[order]
 
-    def _covers(self, best: Scored, keywords_only: bool) -> bool:
+    def _covers(
+        self, question: str, scored: list[Scored], docs: list[Document], keywords: KeywordIndex, keywords_only: bool
+    ) -> bool:
         """Whether the best sentence is evidence enough that the notes answer the question."""
+        best = scored[0]
         if keywords_only:  # its score is then the weighted keyword coverage alone
             return best.score >= KEYWORD_COVERAGE * WEIGHTS[1]
+        if self.selector is not None and self.settings.answer.answer_probability is None:
+            return not self.refuses(question, scored, docs, keywords)
         return self._evidence(best) >= self._threshold()
+
+    def refusal_evidence(
+        self, question: str, pool: Sequence[Scored], docs: Sequence[Document], keywords: KeywordIndex
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What the refusal model reads besides the selector's probabilities: each candidate's
+        STATEMENT_EVIDENCE (in ``pool``'s order) and the question's QUESTION_EVIDENCE over ``docs``."""
+        contexts = [f"{s.doc.metadata.get('section', '')}\n{lead_in(s.doc.page_content, s.segment.line)[1]}"
+                    for s in pool]
+        statements = statement_evidence(question, [s.segment.text for s in pool], contexts, keywords.weight,
+                                        keywords.max_idf)
+        retrieved = [f"{d.metadata.get('section', '')}\n{d.page_content}" for d in docs]
+        return statements, question_evidence(question, retrieved, keywords.weight, keywords.max_idf)
+
+    def refuses(
+        self, question: str, scored: list[Scored], docs: Sequence[Document], keywords: KeywordIndex
+    ) -> bool:
+        """Whether the refusal model takes the notes not to cover ``question``, given the selector's
+        candidates (``scored``, most probable first, their probabilities as scores)."""
+        statements, asked = self.refusal_evidence(question, scored, docs, keywords)
+        probability = np.asarray([self._evidence(s) for s in scored])
+        return shipped_refusal().refuses(case_features(probability, statements, asked))
 
     def _evidence(self, best: Scored) -> float:
         return best.rerank if best.rerank is not None else best.score

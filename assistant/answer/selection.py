@@ -12,7 +12,8 @@ about where something is listed ("under which category is X"), how much of it a 
 A logistic regression over that evidence gives each candidate a probability of being the answer:
 the answer is the most probable one, and the notes are taken not to cover the question when even
 that is below the threshold fitted for a false-refusal rate of at most 3% on the eval set's tune
-part. The weights ship as ``selector.json``; ``study fit-selector`` refits them (scikit-learn),
+part (``refusal.py`` decides that by default, from these probabilities and the case's evidence). The
+weights ship as ``selector.json``; ``study fit-selector`` refits them (scikit-learn),
 and this module applies them with numpy alone.
 """
 
