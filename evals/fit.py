@@ -191,11 +191,15 @@ def fit_refusal(rows: np.ndarray, unanswerable: np.ndarray, threshold: float) ->
     }
 
 
-def refusal_threshold(probability: np.ndarray, unanswerable: np.ndarray) -> float:
-    """The lowest threshold at which at most MAX_FALSE_REFUSALS of the answerable cases have a
-    ``probability`` at or above it (the model refuses at or above its threshold)."""
-    answerable = np.sort(probability[~unanswerable])[::-1]
-    allowed = int(MAX_FALSE_REFUSALS * len(answerable))
+def refusal_threshold(probability: np.ndarray, unanswerable: np.ndarray, ruled: np.ndarray | None = None) -> float:
+    """The lowest threshold at which at most MAX_FALSE_REFUSALS of the answerable cases are refused:
+    those ``ruled`` out before the model (a name the notes lack) and those whose ``probability`` is
+    at or above it (the model refuses at or above its threshold)."""
+    ruled = np.zeros(len(probability), dtype=bool) if ruled is None else ruled
+    allowed = int(MAX_FALSE_REFUSALS * int((~unanswerable).sum())) - int((ruled & ~unanswerable).sum())
+    answerable = np.sort(probability[~unanswerable & ~ruled])[::-1]
+    if allowed < 0:
+        return 1.0
     return float(np.nextafter(answerable[allowed], 1.0)) if allowed < len(answerable) else 0.0
 
 
@@ -218,7 +222,18 @@ def fit_refusal_model(evidence: Evidence) -> dict[str, object]:
     rows, cases = case_rows(evidence, probability)
     unanswerable = ~evidence.answerable[cases].astype(bool)
     held_out = _refusal_out_of_fold(rows, unanswerable, fold_of_cases(len(evidence.answerable))[cases])
-    return fit_refusal(rows, unanswerable, refusal_threshold(held_out, unanswerable))
+    return fit_refusal(rows, unanswerable, refusal_threshold(held_out, unanswerable, ruled_out(evidence)[cases]))
+
+
+def ruled_out(evidence: Evidence) -> np.ndarray:
+    """Per case: whether it is refused before the model, for naming what the notes never do."""
+    from assistant.answer.refusal import QUESTION_EVIDENCE
+
+    if evidence.questions is None:
+        raise EvidenceError("the kept evidence has no refusal evidence: run without --reuse to gather it")
+    if evidence.questions.shape[1] != len(QUESTION_EVIDENCE):
+        raise EvidenceError("the kept evidence's question columns are not this code's: run without --reuse")
+    return evidence.questions[:, QUESTION_EVIDENCE.index("unknown_names")] > 0
 
 
 def cross_validate(evidence: Evidence, folds: int = FOLDS) -> dict[str, float]:
@@ -241,14 +256,15 @@ def cross_validate(evidence: Evidence, folds: int = FOLDS) -> dict[str, float]:
     if evidence.statements is not None and evidence.questions is not None:
         rows, cases = case_rows(evidence, probability)
         unanswerable = ~answerable[cases]
+        ruled = ruled_out(evidence)
         refused = np.ones(len(answerable), dtype=bool)  # a case without candidates is refused
         for fold in range(folds):
             train = fold_of[cases] != fold
             inner = _refusal_out_of_fold(rows[train], unanswerable[train], fold_of[cases][train])
-            model = Refusal.from_dict(
-                fit_refusal(rows[train], unanswerable[train], refusal_threshold(inner, unanswerable[train])))
+            cut = refusal_threshold(inner, unanswerable[train], ruled[cases][train])
+            model = Refusal.from_dict(fit_refusal(rows[train], unanswerable[train], cut))
             refused[cases[~train]] = model.probability(rows[~train]) >= model.threshold
-        figures |= _figures(top, refused, answerable, "refusal model ")
+        figures |= _figures(top, refused | ruled, answerable, "refusal model ")
     return figures
 
 

@@ -21,6 +21,7 @@ from assistant.answer.refusal import (
     question_evidence,
     shipped_refusal,
     statement_evidence,
+    unknown_names,
 )
 from evals.fit import (
     DEFAULT_EVIDENCE,
@@ -105,16 +106,46 @@ def test_statement_evidence_says_what_is_missing() -> None:
     assert list(column["kind_ok"]) == [1.0, 0.0, 0.0]  # a time is asked: only the first holds one
     assert column["missing_share"][0] < column["missing_share"][1]  # "retention" is missing from the second
     assert column["new_terms"][2] == 0.0 < column["new_terms"][1]  # "• SQS retention" only names what is asked
-    asked = question_evidence(question, ["SQS\ndefault retention period 4 days."], weight, 5.0)
+    asked = question_evidence(question, ["SQS\ndefault retention period 4 days."], weight, 5.0, NOTES)
     assert asked.shape == (len(QUESTION_EVIDENCE),)
     assert asked[QUESTION_EVIDENCE.index("quantity_asked")] == 1.0
+    assert asked[QUESTION_EVIDENCE.index("unknown_names")] == 0.0
+
+
+NOTES = {"sqs", "default", "retention", "period", "day", "rds", "read", "replica", "memchache", "aws", "protect"}
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What does AWS Shield protect against?", ["Shield"]),
+        ("How long is the default SQS retention period?", []),
+        ("Does Memcached keep data on disk?", []),  # the notes spell it "memchache"
+        ("Can SQS call AssumeRole?", ["AssumeRole"]),  # not close enough to "assume" alone
+        ("Shield what?", []),  # the first word is capitalised anyway: not a name
+    ],
+)
+def test_a_name_the_notes_never_use_is_unknown(question: str, names: list[str]) -> None:
+    assert unknown_names(question, NOTES | {"assume"}) == names
+    row = question_evidence(question, ["SQS\ndefault retention period 4 days."], weight, 5.0, NOTES | {"assume"})
+    assert row[QUESTION_EVIDENCE.index("unknown_names")] == len(names)
+
+
+def test_the_threshold_counts_the_cases_refused_for_an_unknown_name() -> None:
+    rng = np.random.default_rng(0)
+    probability = rng.random(200)
+    unanswerable = np.zeros(200, dtype=bool)
+    ruled = np.zeros(200, dtype=bool)
+    ruled[:4] = True  # 4 of the 6 false refusals allowed (3% of 200) are spent before the model
+    threshold = refusal_threshold(probability, unanswerable, ruled)
+    assert int(((probability >= threshold) | ruled).sum()) == 6
 
 
 def test_case_features_read_the_most_probable_candidate() -> None:
     question = "How many read replicas can an RDS instance have?"
     texts = ["RDS read replica - a read-only copy of your primary database instance.", "max 5 read replicas."]
     statements = statement_evidence(question, texts, ["RDS", "RDS"], weight, 5.0)
-    asked = question_evidence(question, ["RDS\n" + "\n".join(texts)], weight, 5.0)
+    asked = question_evidence(question, ["RDS\n" + "\n".join(texts)], weight, 5.0, NOTES)
     row = dict(zip(CASE_FEATURES, case_features(np.array([0.8, 0.1]), statements, asked), strict=True))
     assert row["kind_missing_best"] == 1.0 and row["kind_missing_top"] == 0.0  # the second holds a number
     assert row["margin"] == pytest.approx(np.log(0.8 / 0.2) - np.log(0.1 / 0.9))

@@ -23,7 +23,14 @@ from assistant.answer.compose import WEIGHTS, Scored, pick_answer, score_sentenc
 from assistant.answer.followup import resolve
 from assistant.answer.loading import LoadingReranker, warm
 from assistant.answer.marking import answer_span
-from assistant.answer.refusal import case_features, question_evidence, shipped_refusal, statement_evidence
+from assistant.answer.refusal import (
+    QUESTION_EVIDENCE,
+    case_features,
+    question_evidence,
+    shipped_refusal,
+    statement_evidence,
+    unknown_names,
+)
 from assistant.answer.retrieval import KeywordIndex, NotesRetriever
 from assistant.answer.saved_index import saved_index
 from assistant.answer.selection import Candidate, Selector, features, shipped_selector
@@ -187,9 +194,11 @@ class Assistant:
             scored = self.select(resolved, vector, docs, keywords)[0]
         passages = _by_evidence([_passage(d) for d in docs], scored)
         if not scored or not self._covers(resolved, scored, docs, keywords, keywords_only):
+            names = unknown_names(resolved, keywords.idf.keys()) if self.selector is not None else []
+            lacking = f" They never mention {', '.join(names)}." if names else ""
             return Answer(
                 question=question,
-                text=f"{NOT_COVERED} The closest passages are below, but none of them answers it.",
+                text=f"{NOT_COVERED}{lacking} The closest passages are below, but none of them answers it.",
                 grounded=False,
                 closest=_closest(scored),
                 passages=passages,
@@ -284,14 +293,17 @@ class Assistant:
         statements = statement_evidence(question, [s.segment.text for s in pool], contexts, keywords.weight,
                                         keywords.max_idf)
         retrieved = [f"{d.metadata.get('section', '')}\n{d.page_content}" for d in docs]
-        return statements, question_evidence(question, retrieved, keywords.weight, keywords.max_idf)
+        return statements, question_evidence(question, retrieved, keywords.weight, keywords.max_idf, keywords.idf.keys())
 
     def refuses(
         self, question: str, scored: list[Scored], docs: Sequence[Document], keywords: KeywordIndex
     ) -> bool:
-        """Whether the refusal model takes the notes not to cover ``question``, given the selector's
-        candidates (``scored``, most probable first, their probabilities as scores)."""
+        """Whether the notes are taken not to cover ``question``: it names what they never do, or the
+        refusal model says so, given the selector's candidates (``scored``, most probable first, their
+        probabilities as scores)."""
         statements, asked = self.refusal_evidence(question, scored, docs, keywords)
+        if asked[QUESTION_EVIDENCE.index("unknown_names")] > 0:  # it names what the notes never do
+            return True
         probability = np.asarray([self._evidence(s) for s in scored])
         return shipped_refusal().refuses(case_features(probability, statements, asked))
 

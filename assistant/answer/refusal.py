@@ -15,6 +15,11 @@ them apart badly. What does tell them apart, read on the eval set's tune part:
   "what is MemoryDB used for": the notes only name it);
 - and the best probability and its margin over the second.
 
+One case needs no model: a question that names something the notes never do ("What does AWS
+Shield protect against?", "Which EBS volume types offer provisioned IOPS?"). On the tune part 8 of
+the 62 unanswerable questions do, and 1 of the 274 answerable ones ("OSI layer"); such a question
+is refused, and the refusal says which name the notes lack (``unknown_names``).
+
 A logistic regression over these (CASE_FEATURES) gives the probability that the notes don't cover
 the question; at or above its threshold (chosen by cross-validation on the tune part for a
 false-refusal rate of at most 3%) the assistant says so. Its weights are in ``refusal.json``,
@@ -23,30 +28,36 @@ written by ``study fit-selector`` beside the selector's; this module applies the
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from core.text import find_quantities, terms
+from core.text import STOPWORDS, find_quantities, terms
 
 MODEL_FILE = Path(__file__).with_name("refusal.json")
 
 # Evidence about one candidate statement, from its text and context alone.
 STATEMENT_EVIDENCE = ("kind_ok", "attribute_missing", "missing_known", "missing_share", "new_terms")
 # Evidence about the question and everything retrieved for it.
-QUESTION_EVIDENCE = ("quantity_asked", "attribute_asked", "retrieved_missing", "retrieved_share", "unseen_share")
+QUESTION_EVIDENCE = (
+    "quantity_asked", "attribute_asked", "retrieved_missing", "retrieved_share", "unseen_share", "unknown_names",
+)
 # What the refusal model reads of a case. A quantity asked is not a feature of its own (on the tune
 # part most near misses ask for one): only a quantity asked and missing is.
 CASE_FEATURES = (
     "logit_best", "margin", "kind_missing_best", "kind_missing_top", "attribute_missing", "missing_known",
     "missing_share", "new_terms", "names_only", "retrieved_missing", "retrieved_share", "unseen_share",
 )
+# A term of at least MIN_FUZZY letters is taken to be in the notes when a word of theirs is this
+# similar to it (difflib's ratio; "memcach" and "memchache" 0.875, "assumerol" and "assume" 0.8).
+MIN_FUZZY, SPELLING = 5, 0.85
 TOP = 3  # the candidates, by probability, in which a quantity of the asked dimension is looked for
 
 # A question asking for an amount: by its wh-phrase, not by a word such as "timeout" anywhere in it
@@ -112,6 +123,32 @@ def asked_attribute(question: str) -> list[str]:
     return [t for t in named if t not in GENERIC]
 
 
+def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
+    """The names ``question`` uses that the notes never do: words written with a capital, after the
+    first ("Shield", "IOPS", "AssumeRole"), of which a term is not in the notes' ``vocabulary``, nor
+    close to one of its words as spelled there (notes have typos: "memchache" is Memcached).
+
+    >>> notes = {"aws", "lambda", "protect", "memchache"}
+    >>> unknown_names("What does AWS Shield protect against?", notes)
+    ['Shield']
+    >>> unknown_names("Does Lambda or Memcached protect?", notes)
+    []
+    """
+    found = []
+    for word in re.findall(r"[A-Za-z][\w-]*", question)[1:]:
+        if not any(c.isupper() for c in word) or word.casefold() in STOPWORDS:
+            continue
+        if any(not _in_notes(t, vocabulary) for t in terms(word.replace("-", " "))):
+            found.append(word)
+    return list(dict.fromkeys(found))
+
+
+def _in_notes(term: str, vocabulary: Collection[str]) -> bool:
+    if term in vocabulary:
+        return True
+    return len(term) >= MIN_FUZZY and bool(difflib.get_close_matches(term, vocabulary, n=1, cutoff=SPELLING))
+
+
 def _kind_ok(question: str, text: str) -> float:
     """Whether ``text`` holds a quantity of the dimension ``question`` asks for (any number when it
     names none)."""
@@ -145,9 +182,11 @@ def statement_evidence(
 
 
 def question_evidence(
-    question: str, retrieved: Sequence[str], weight: Callable[[str], float], max_weight: float
+    question: str, retrieved: Sequence[str], weight: Callable[[str], float], max_weight: float,
+    vocabulary: Collection[str],
 ) -> np.ndarray:
-    """QUESTION_EVIDENCE (``retrieved``: the text and section title of every retrieved chunk)."""
+    """QUESTION_EVIDENCE (``retrieved``: the text and section title of every retrieved chunk;
+    ``vocabulary``: every term of the notes)."""
     wanted = list(dict.fromkeys(terms(question)))
     held = {t for text in retrieved for t in terms(text)}
     known = [t for t in wanted if weight(t) < max_weight - 1e-9]
@@ -157,6 +196,7 @@ def question_evidence(
         float(quantity_asked(question)), float(bool(asked_attribute(question))),
         max((weight(t) for t in known if t not in held), default=0.0) / max_weight,
         sum(weight(t) for t in wanted if t not in held) / total, unseen,
+        float(len(unknown_names(question, vocabulary))),
     ])
 
 
