@@ -293,7 +293,8 @@ class Assistant:
         statements = statement_evidence(question, [s.segment.text for s in pool], contexts, keywords.weight,
                                         keywords.max_idf)
         retrieved = [f"{d.metadata.get('section', '')}\n{d.page_content}" for d in docs]
-        return statements, question_evidence(question, retrieved, keywords.weight, keywords.max_idf, keywords.idf.keys())
+        asked = question_evidence(question, retrieved, keywords.weight, keywords.max_idf, keywords.idf.keys())
+        return statements, asked
 
     def refuses(
         self, question: str, scored: list[Scored], docs: Sequence[Document], keywords: KeywordIndex
