@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from assistant.answer.rerank import Reranker, model_dir
@@ -25,7 +24,7 @@ NOTES = PROJECT_ROOT / "corpus" / "aws-developer-associate-notes.txt"
 
 def _lines() -> list[str]:
     lines = [line.strip() for line in NOTES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return lines[100:220] + ["x", "word " * 300]  # one token, and past both models' token limits
+    return [*lines[100:220], "x", "word " * 300]  # one token, and past both models' token limits
 
 
 def _model_path(session: object) -> Path:
@@ -76,7 +75,9 @@ def test_a_damaged_copy_is_removed_and_the_source_answers(tmp_path: Path, source
     assert _model_path(remade.session) == folder / MODEL
 
 
-def test_embedder_vectors_from_the_prepared_copy_are_the_source_vectors(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_embedder_vectors_from_the_prepared_copy_are_the_source_vectors(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     from ingest.onnx_encoder import export
 
     source = onnx_file(model_path(BUNDLED_MODEL), tmp_path_factory.mktemp("onnx-data"), "minilm")
