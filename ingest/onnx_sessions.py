@@ -11,16 +11,23 @@ the cross-encoder: +69-79 MB to +45 MB) and its build time (``benchmarks/RESULTS
 
 The graph run is the one the source gives at the level used here, so the outputs are the same,
 bit for bit: ``tests/test_onnx_sessions.py`` checks it with the real models. The key covers the
-source file (path, size, mtime), the onnxruntime version and the optimization level. Where no
-prepared copy can be made (a read-only folder, a damaged copy), the session is built from the
-source as before."""
+source file (path, size, mtime), the onnxruntime version and the optimization level; the question
+embedder's source is itself named by the SHA-256 of the weights it was exported from. The copy is
+written to a temporary folder, flushed to disk, then renamed into place: a reader (another process
+among them) sees all of it or none, and of two processes preparing at once the second to finish
+uses the first's copy. Making a copy removes the copies of other keys under the same name (a model
+or onnxruntime that changed) and temporary folders over an hour old (a preparation that was killed).
+Where no prepared copy can be made (a read-only folder) or loaded (a damaged copy, removed so that
+the next start makes it again), the session is built from the source as before."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,8 @@ WEIGHTS = "model.bin"
 # Saved at this level and loaded with optimization off: the graph onnxruntime runs for the source.
 # EXTENDED rather than ALL: ALL may add layout changes fitted to this CPU (onnxruntime warns so).
 LEVEL = "ORT_ENABLE_EXTENDED"
+KEY_DIGITS = 16
+ABANDONED_S = 3600.0  # a temporary folder this old belongs to a preparation that was killed
 
 
 def _ort_errors() -> tuple[type[Exception], ...]:
@@ -53,7 +62,38 @@ def prepared_dir(source: Path, cache: Path, name: str) -> Path:
 
     stat = source.stat()
     stamp = f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{onnxruntime.__version__}:{LEVEL}"
-    return cache / f"{name}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
+    return cache / f"{name}-{hashlib.sha256(stamp.encode()).hexdigest()[:KEY_DIGITS]}"
+
+
+def _flush(folder: Path) -> None:
+    """The files of ``folder``, then the folder itself, written through to the disk: after a crash the
+    renamed folder holds the weights, not a file of the right size that was never written."""
+    for path in folder.iterdir():
+        with path.open("rb") as f:
+            os.fsync(f.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sweep(cache: Path, name: str, keep: Path) -> None:
+    """Remove the prepared copies of ``name`` other than ``keep`` (made for another source or
+    onnxruntime), and temporary folders of ``name`` left by a preparation killed over an hour ago.
+    A process still running from a removed copy keeps its mapped weights (Linux frees them on its exit)."""
+    copy = re.compile(rf"{re.escape(name)}-[0-9a-f]{{{KEY_DIGITS}}}")
+    temporary = re.compile(rf"\.{re.escape(name)}-[0-9a-f]{{{KEY_DIGITS}}}\..+")
+    for path in cache.iterdir():
+        try:
+            if path == keep or not path.is_dir():
+                continue
+            if copy.fullmatch(path.name) or (
+                temporary.fullmatch(path.name) and time.time() - path.stat().st_mtime > ABANDONED_S
+            ):
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue  # removed by another process meanwhile
 
 
 def prepare(source: Path, cache: Path, name: str) -> Path:
@@ -75,11 +115,14 @@ def prepare(source: Path, cache: Path, name: str) -> Path:
         onnxruntime.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
         if not (tmp / MODEL).is_file() or not (tmp / WEIGHTS).is_file():
             raise OSError(f"onnxruntime did not write the prepared copy of {source}")
+        _flush(tmp)
         try:
             os.rename(tmp, folder)
         except OSError:
             if not (folder / MODEL).is_file():  # else another process made it meanwhile: theirs is used
                 raise
+        else:
+            _sweep(cache, name, keep=folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder

@@ -1,11 +1,16 @@
 """Sessions built from a model's prepared copy (``ingest.onnx_sessions``) give the scores and the
-vectors of the source model bit for bit, reuse the copy, and fall back to the source when the copy
-can't be written or is damaged. Real models: the bundled cross-encoder, and the export of
-all-MiniLM-L6-v2."""
+vectors of the source model bit for bit, reuse the copy, fall back to the source when the copy
+can't be written or is damaged or half there, remove stale copies, and stay whole when two processes
+prepare at once. Real models: the bundled cross-encoder, and the export of all-MiniLM-L6-v2."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,17 +67,95 @@ def test_a_cache_that_cannot_be_written_runs_the_source(tmp_path: Path, source_s
     assert not missing.parent.exists()  # a data dir that is not made yet is not made by the cross-encoder
 
 
-def test_a_damaged_copy_is_removed_and_the_source_answers(tmp_path: Path, source_scores: list[float]) -> None:
-    Reranker(cache=tmp_path)
-    folder = prepared_dir(model_dir() / "model.onnx", tmp_path, "reranker")
+def _truncate_weights(folder: Path) -> None:
     with (folder / WEIGHTS).open("r+b") as f:
         f.truncate(1000)
+
+
+def _remove_weights(folder: Path) -> None:  # a copy made without the atomic rename, interrupted
+    (folder / WEIGHTS).unlink()
+
+
+def _empty_graph(folder: Path) -> None:
+    (folder / MODEL).write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", [_truncate_weights, _remove_weights, _empty_graph])
+def test_a_damaged_copy_is_removed_and_the_source_answers(
+    tmp_path: Path, source_scores: list[float], damage: object
+) -> None:
+    Reranker(cache=tmp_path)
+    folder = prepared_dir(model_dir() / "model.onnx", tmp_path, "reranker")
+    damage(folder)  # type: ignore[operator]
     reranker = Reranker(cache=tmp_path)
     assert _model_path(reranker.session) == model_dir() / "model.onnx"
     assert reranker.scores(QUESTION, _lines()) == source_scores
     assert not folder.exists()
     remade = Reranker(cache=tmp_path)  # the next start makes it again
     assert _model_path(remade.session) == folder / MODEL
+    assert remade.scores(QUESTION, _lines()) == source_scores
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]
+
+
+def test_a_new_copy_removes_stale_copies_and_abandoned_temporary_folders(tmp_path: Path) -> None:
+    def folder_with_files(name: str, age_s: float = 0.0) -> Path:
+        path = tmp_path / name
+        path.mkdir()
+        for file in (MODEL, WEIGHTS):
+            (path / file).write_bytes(b"old")
+        stamp = time.time() - age_s
+        os.utime(path, (stamp, stamp))
+        return path
+
+    stale = folder_with_files("reranker-0123456789abcdef")  # a copy of a model or onnxruntime since replaced
+    abandoned = folder_with_files(".reranker-0123456789abcdef.x1y2z3", age_s=2 * 3600)  # a killed preparation
+    running = folder_with_files(".reranker-0123456789abcdef.a1b2c3", age_s=60)  # one under way elsewhere
+    others = [folder_with_files("minilm-53aa51172d142c89-0123456789abcdef"),
+              folder_with_files("reranker-old"), folder_with_files("reranker-0123456789abcdef-x")]
+    (tmp_path / "weights-sha256.json").write_text("{}")
+    reranker = Reranker(cache=tmp_path)
+    folder = prepared_dir(model_dir() / "model.onnx", tmp_path, "reranker")
+    assert _model_path(reranker.session) == folder / MODEL
+    assert not stale.exists() and not abandoned.exists()
+    assert running.exists() and all(p.exists() for p in others) and (tmp_path / "weights-sha256.json").exists()
+
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from assistant.answer.rerank import Reranker
+cache, go, ready = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+ready.touch()
+while not go.exists():
+    time.sleep(0.005)
+reranker = Reranker(cache=cache)
+print(json.dumps([reranker.session._model_path, reranker.scores(sys.argv[4], sys.argv[5:])]))
+"""
+
+
+def test_two_processes_preparing_at_once_share_one_whole_copy(tmp_path: Path, source_scores: list[float]) -> None:
+    cache, go = tmp_path / "models", tmp_path / "go"
+    cache.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    ready = [tmp_path / f"ready-{i}" for i in range(2)]
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, str(cache), str(go), str(flag), QUESTION, *_lines()],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for flag in ready
+    ]
+    started = time.monotonic()  # both import what they need, then prepare at the same moment
+    while not all(flag.exists() for flag in ready) and time.monotonic() - started < 120:
+        time.sleep(0.01)
+    go.touch()
+    outputs = [child.communicate(timeout=300) for child in children]
+    folder = prepared_dir(model_dir() / "model.onnx", cache, "reranker")
+    for child, (out, err) in zip(children, outputs):
+        assert child.returncode == 0, err
+        path, scores = json.loads(out)
+        assert Path(path) == folder / MODEL
+        assert scores == source_scores
+    assert [p.name for p in cache.iterdir()] == [folder.name]  # the loser's temporary folder is gone
+    assert _model_path(Reranker(cache=cache).session) == folder / MODEL
 
 
 def test_embedder_vectors_from_the_prepared_copy_are_the_source_vectors(
