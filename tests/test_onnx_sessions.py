@@ -149,7 +149,7 @@ def test_two_processes_preparing_at_once_share_one_whole_copy(tmp_path: Path, so
     go.touch()
     outputs = [child.communicate(timeout=300) for child in children]
     folder = prepared_dir(model_dir() / "model.onnx", cache, "reranker")
-    for child, (out, err) in zip(children, outputs):
+    for child, (out, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
         path, scores = json.loads(out)
         assert Path(path) == folder / MODEL
