@@ -6,8 +6,9 @@ graph and copy every weight into its own buffers, so the weights are held twice 
 built. The prepared copy is made once (the session that optimizes the graph writes it) and kept in a
 cache folder: ``<name>-<key>/model.onnx`` beside ``model.bin``, which holds the weights.
 onnxruntime maps that file instead of copying it, and skips the optimization. On these 2-core
-machines this halves what a session adds to the process (the question embedder: +139 MB to +62 MB;
-the cross-encoder: +69-79 MB to +45 MB) and its build time (``benchmarks/RESULTS.md``).
+machines this halves what a session adds to the process (the question embedder: +122 MB to +59 MB;
+the cross-encoder: +72 MB to +41 MB) and its build time, and the app's peak after 100 questions
+went from 398-401 MB to 371-374 MB (``python -m benchmarks.bench_sessions``, ``benchmarks/RESULTS.md``).
 
 The graph run is the one the source gives at the level used here, so the outputs are the same,
 bit for bit: ``tests/test_onnx_sessions.py`` checks it with the real models. The key covers the
