@@ -5,7 +5,9 @@ Building a session from the ONNX file itself makes onnxruntime read the whole fi
 graph and copy every weight into its own buffers, so the weights are held twice while the session is
 built. The prepared copy is made once (the session that optimizes the graph writes it) and kept in a
 cache folder: ``<name>-<key>/model.onnx`` beside ``model.bin``, which holds the weights.
-onnxruntime maps that file instead of copying it, and skips the optimization. On these 2-core
+onnxruntime maps the large weights of that file instead of copying them (those it pre-packs for its
+matrix multiplications it still copies; the embedder's word-embedding table stays mapped, and only
+the rows a text touches are read), and skips the optimization. On these 2-core
 machines this halves what a session adds to the process (the question embedder: +122 MB to +59 MB;
 the cross-encoder: +72 MB to +41 MB) and its build time, and the app's peak after 100 questions
 went from 398-401 MB to 371-374 MB (``python -m benchmarks.bench_sessions``, ``benchmarks/RESULTS.md``).
