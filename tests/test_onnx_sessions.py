@@ -19,7 +19,7 @@ from assistant.answer.rerank import Reranker, model_dir
 from core.settings import BUNDLED_MODEL, PROJECT_ROOT
 from ingest.embeddings import model_path
 from ingest.onnx_encoder import OnnxEncoder, onnx_file
-from ingest.onnx_sessions import MODEL, WEIGHTS, prepared_dir
+from ingest.onnx_sessions import MODEL, WEIGHTS, prepared_dir, session
 
 pytestmark = pytest.mark.slow
 
@@ -175,3 +175,20 @@ def test_embedder_vectors_from_the_prepared_copy_are_the_source_vectors(
         assert prepared.encode([text]).tobytes() == plain.encode([text]).tobytes(), text
     assert prepared.encode(texts).tobytes() == plain.encode(texts).tobytes()  # in padded batches, as ingest does
     shutil.rmtree(source.parent)
+
+
+def test_a_changed_source_gets_a_new_copy_and_the_old_one_is_removed(tmp_path: Path) -> None:
+    source = tmp_path / "source" / "model.onnx"
+    source.parent.mkdir()
+    shutil.copyfile(model_dir() / "model.onnx", source)
+    cache = tmp_path / "models"
+    cache.mkdir()
+    first = session(source, cache, "reranker")
+    old = prepared_dir(source, cache, "reranker")
+    assert _model_path(first) == old / MODEL
+    stamp = source.stat().st_mtime_ns + 10**9
+    os.utime(source, ns=(stamp, stamp))  # the model was replaced (a new install writes new files)
+    second = session(source, cache, "reranker")
+    new = prepared_dir(source, cache, "reranker")
+    assert new != old and _model_path(second) == new / MODEL
+    assert [p.name for p in cache.iterdir()] == [new.name]
