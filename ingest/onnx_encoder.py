@@ -127,9 +127,12 @@ def export(model_folder: str, dest: Path) -> None:
 class OnnxEncoder:
     """Sentence embeddings from an exported model: tokenizer.json + onnxruntime + mean pooling."""
 
-    def __init__(self, path: Path, model_folder: str, batch_size: int = 32, threads: int = 1) -> None:
-        import onnxruntime
+    def __init__(
+        self, path: Path, model_folder: str, batch_size: int = 32, threads: int = 1, prepared: bool = True
+    ) -> None:
         from tokenizers import Tokenizer
+
+        from ingest.onnx_sessions import session
 
         folder = Path(model_folder)
         length = _pooling(folder)
@@ -139,10 +142,9 @@ class OnnxEncoder:
         self.tokenizer.enable_truncation(length)
         self.tokenizer.enable_padding()  # to the longest of each batch, as sentence-transformers does
         self.batch_size = batch_size
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        # From its prepared copy beside it (the same vectors, in less memory: ``onnx_sessions``),
+        # unless ``prepared`` is False.
+        self.session = session(path, path.parent if prepared else None, path.stem, threads)
         self._lock = threading.Lock()  # the tokenizer's padding/truncation state is shared
 
     def encode(self, texts: list[str]) -> np.ndarray:

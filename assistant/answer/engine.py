@@ -86,7 +86,7 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, embeddings: LazyEmbeddings | None = None) -> None:
         self.settings = settings or Settings()
         self.embeddings = embeddings or embeddings_for(self.settings, for_questions=True)
-        self.reranker = LoadingReranker() if self.settings.answer.reranker else None
+        self.reranker = LoadingReranker(self.settings.data_dir / "models") if self.settings.answer.reranker else None
         warm(self.embeddings)
         self._store = StoreAccess(self.settings, self.embeddings)
         self.generations = StampReader(self.settings)

@@ -8,6 +8,7 @@ rather than tearing down onnxruntime under a session being created."""
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from assistant.answer.rerank import Reranker
@@ -18,8 +19,8 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="load")
 class LoadingReranker:
     """A ``Reranker`` made in the background; ``scores`` waits for it (and raises what it raised)."""
 
-    def __init__(self) -> None:
-        self._made: Future[Reranker] = _POOL.submit(Reranker)
+    def __init__(self, cache: Path | None = None) -> None:
+        self._made: Future[Reranker] = _POOL.submit(Reranker, cache=cache)
 
     def scores(self, question: str, passages: list[str]) -> list[float]:
         return self._made.result().scores(question, passages)

@@ -5,7 +5,10 @@ sentences of an answer and its score is the evidence a refusal is decided on.
 Each pair runs on its own, unpadded, and the pairs of one question are spread over ``workers``
 one-thread runs. On these 2-core machines that takes about half the time of one padded batch: 55 ms
 against 115 ms for the 5 pairs of an eval question (``benchmarks/RESULTS.md``). One thread per run
-keeps onnxruntime from spin-waiting on a core that another process holds."""
+keeps onnxruntime from spin-waiting on a core that another process holds.
+
+Given a cache folder (the data dir's ``models/``), the session runs the model's prepared copy
+(``ingest.onnx_sessions``): the same scores, in less memory."""
 
 from __future__ import annotations
 
@@ -29,20 +32,17 @@ def model_dir() -> Path:
 class Reranker:
     """Scores (question, passage) pairs; higher is more relevant."""
 
-    def __init__(self, max_tokens: int = 128, workers: int = 2) -> None:
-        import onnxruntime
+    def __init__(self, max_tokens: int = 128, workers: int = 2, cache: Path | None = None) -> None:
         from tokenizers import Tokenizer
+
+        from ingest.onnx_sessions import session
 
         folder = model_dir()
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # the shipped tokenizer pads every input to 512
         self.tokenizer.enable_truncation(max_tokens)
         self._lock = threading.Lock()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = session(folder / "model.onnx", cache, "reranker", threads=1)
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="rerank")
 
     def scores(self, question: str, passages: list[str]) -> list[float]:
