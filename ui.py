@@ -21,6 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from assistant.app.gradio_stubs import skip_stub_writes
+
+skip_stub_writes()
+
 import gradio as gr
 
 from assistant import QuestionError
