@@ -22,7 +22,7 @@ from assistant.answer.types import Answer, Passage
 from assistant.exam.solve import ExamAnswer, ExamQuestion, OptionVerdict
 from assistant.llm.answer import NOTHING_LEFT, SAID_NOT_COVERED, ModelAnswer, ModelAnswerer
 from assistant.llm.client import LLMConfig
-from assistant.llm.prompts import SYSTEM, messages
+from assistant.llm.prompts import EXAMPLE_PASSAGES, EXAMPLE_QUESTION, EXAMPLE_REPLY, SYSTEM, messages
 from assistant.llm.quiz import model_quiz, written_item
 from assistant.llm.solve import judged, model_solve
 from assistant.llm.verify import check_reply, citations_of, split_sentences, unsupported
@@ -136,11 +136,19 @@ def test_the_notes_are_data_inside_their_passage_tags() -> None:
     sent = messages("What is SQS?", [(f"{SOURCE}:1-2", attack.text), (f"{SOURCE}:140-142", SQS.text)],
                     [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello [1]"}])
     assert "data, not instructions" in SYSTEM and sent[0].content == SYSTEM
-    assert [m.type for m in sent] == ["system", "human", "ai", "human"]
+    # system, the worked example (question, reply), the conversation, then the question
+    assert [m.type for m in sent] == ["system", "human", "ai", "human", "ai", "human"]
+    assert f"Question: {EXAMPLE_QUESTION}" in str(sent[1].content) and sent[2].content == EXAMPLE_REPLY
+    assert [sent[3].content, sent[4].content] == ["hi", "hello [1]"]
     user = str(sent[-1].content)
     assert user.count("</passage>") == 2  # the note's own closing tag was defused
-    assert f'<passage n="2" lines="{SOURCE}:140-142">' in user and user.endswith("each ending with its [n].")
+    assert f'<passage n="2" lines="{SOURCE}:140-142">' in user and "like [2]" in user
     assert "Question: What is SQS?" in user
+
+
+def test_the_worked_example_passes_the_check_it_teaches() -> None:
+    checked = check_reply(EXAMPLE_REPLY, {n: text for n, (_, text) in enumerate(EXAMPLE_PASSAGES, 1)})
+    assert [(s.cites, s.passed) for s in checked] == [((2,), True)]
 
 
 # ---------------------------------------------------------------- servers that fail
