@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from core.text import HEADING, STOPWORDS, WORD, find_quantities, sentences, stem, terms
+from core.text import HEADING, LEAD_IN, STOPWORDS, WORD, find_quantities, sentences, stem, terms
 
 # The share of a sentence's content words one cited statement must hold (fitted on the eval set's tune part:
 # the replies of a small model to its questions, each passing sentence read and labelled).
@@ -34,8 +34,6 @@ NEGATION = re.compile(r"\b(?:not|no|never|none|nor|cannot|without|only)\b|n['\u2
 # up to the next number ("3 AZs (6 copies)": the 3 counts AZs, not copies).
 COUNTED_WITHIN = 2
 BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-# A heading, or a line that leads in to the lines under it ("Retention periods:").
-LEAD_IN = re.compile(r":\s*$")
 
 
 def negated(text: str) -> bool:
@@ -48,7 +46,8 @@ def negated(text: str) -> bool:
 
 
 def statements(lines: str) -> list[tuple[str, str]]:
-    """Each sentence of each cited line, with the heading (or lead-in line) it sits under ("" if none).
+    """Each sentence of each cited line, with the heading it sits under ("" if none): the last line
+    before it that is a heading ("# SQS") or leads in to the lines under it ("Retention periods:", "IAM -").
 
     >>> statements("Retention:\\nDefault is 1 day. Max is 35 days.")
     [('Retention:', ''), ('Default is 1 day.', 'Retention:'), ('Max is 35 days.', 'Retention:')]
@@ -121,6 +120,8 @@ def holds(sentence: str, lines: str) -> str:
     if not backed:
         return "no one cited statement holds most of its words"
     if not any(negated(statement) == negated(sentence) for statement, _ in backed):
-        return "its cited lines say it with a negation" if not negated(sentence) else "it negates what its cited lines say"
+        if negated(sentence):
+            return "it negates what its cited lines say"
+        return "its cited lines say it with a negation"
     return ""
 
