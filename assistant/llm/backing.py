@@ -26,7 +26,7 @@ import re
 from core.text import HEADING, LEAD_IN, STOPWORDS, WORD, find_quantities, sentences, stem, terms
 
 # The share of a sentence's content words one cited statement must hold. Fitted on the eval set's tune part:
-# SmolLM2-135M's replies to 55 of its questions (every 3rd, 64 tokens, 3 passages); the 16 sentences that the
+# SmolLM2-135M's replies to 49 of its questions (every 3rd, 64 tokens, 3 passages); the 16 sentences that the
 # number-and-name check passed, each read and labelled (3 backed by their lines, 13 not). Of 0.5-1.0,
 # 0.67-0.75 score best on balanced accuracy (keep 2 of the 3, drop 9 of the 13: 0.68); of those ties the
 # strictest, since a sentence dropped costs a fallback to the notes' answer and one let through a wrong claim.
