@@ -22,7 +22,7 @@ from assistant.answer.types import Answer, Passage
 from assistant.exam.solve import ExamAnswer, ExamQuestion, OptionVerdict
 from assistant.llm.answer import NOTHING_LEFT, SAID_NOT_COVERED, ModelAnswer, ModelAnswerer
 from assistant.llm.client import LLMConfig
-from assistant.llm.prompts import SYSTEM, messages
+from assistant.llm.prompts import EXAMPLE_PASSAGES, EXAMPLE_QUESTION, EXAMPLE_REPLY, SYSTEM, messages
 from assistant.llm.quiz import model_quiz, written_item
 from assistant.llm.solve import judged, model_solve
 from assistant.llm.verify import check_reply, citations_of, split_sentences, unsupported
@@ -89,6 +89,66 @@ def test_every_number_and_name_must_be_in_the_cited_lines(sentence: str, reason:
     assert unsupported(sentence, SQS.text) == reason
 
 
+# Cited lines of the notes (corpus/), as the small model was given them, and sentences it wrote citing
+# them that named numbers and terms alone let through: each number and name is in the lines, the claim is not.
+SECURITY_GROUPS = ("You can specify what ports and protocols are allowed to reach the instances and from what "
+                   "sources. Security groups are stateful, i.e They remember who they've let in. When you create a "
+                   "rule allowing inbound traffic, outbound traffic is automatically allowed for the response. You "
+                   "don't need to explicitly define rules for return traffic, as the security group tracks the "
+                   "state of connections.")
+AURORA = ("2 copies of data are kept in each AZ with a minimum of 3 AZ\u2019s (6 copies).\n"
+          "Amazon Aurora Multi-Master is a new feature of the Aurora MySQL-compatible edition.\n"
+          "Aurora Multi-Master is designed to achieve high availability and ACID transactions across a cluster "
+          "of database nodes")
+RETENTION = ("Retention periods:\nThe default retention period is 1 day if configured from the API or CLI.\n"
+             "The retention period for Aurora is 1 day regardless of how it is configured.")
+DYNAMODB = ("- Data is synchronously replicated across 3 facilities (AZs) in a region.\n"
+            "- In DynamoDB, the primary resources are tables. DynamoDB also supports additional resource types, "
+            "indexes, and streams.")
+SUBNETS = ("These subnets can be public subnet which will have access to internet , and private subnet with no "
+           "access to internet.\nIn each subnet, we can deploy  n ec2 instances or applications.")
+EBS = ("1) EBS , elastic block storage\nIt provides presistent storage, data is not lost even if ec2 instances are "
+       "terminated.\nby default, ec2 gets 8 GB EBS volume.")
+ECS = ("ECS: Amazon ECS is a container orchestration service that uses a task-based architecture. It allows you to "
+       "run and manage Docker containers on a cluster of EC2 instances or AWS Fargate.")
+NOT_HELD = "no one cited statement holds most of its words"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lines", "reason"),
+    [
+        ("Security groups can have deny rules.", SECURITY_GROUPS, "its cited lines say it with a negation"),
+        ("An Aurora cluster can have up to 3 databases.", AURORA,
+         "'3 databases' is not in the cited lines (3 counts something else there)"),
+        ("Aurora keeps 1 copy of data.", RETENTION,
+         "'1 copy' is not in the cited lines (1 counts something else there)"),
+        ("DynamoDB can have 3 local secondary indexes.", DYNAMODB,
+         "'3 local' is not in the cited lines (3 counts something else there)"),
+        ("Instance in a private subnet can reach the internet by default.", SUBNETS, NOT_HELD),
+        ("A private subnet can reach the internet.", SUBNETS, "its cited lines say it with a negation"),
+        ("EC2 does not have a default block storage.", EBS, NOT_HELD),
+        ("EC2 belongs to Amazon ECS.", ECS, NOT_HELD),
+    ],
+)
+def test_one_cited_statement_must_back_the_claim_not_just_its_numbers_and_names(
+        sentence: str, lines: str, reason: str) -> None:
+    assert unsupported(sentence, lines) == reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lines"),
+    [
+        ("A private subnet has no access to the internet.", SUBNETS),  # negated as its line is
+        ("2 copies of data are kept in each AZ, 6 copies in all.", AURORA),  # each number with what it counts
+        ("The retention period for Aurora is 1 day.", RETENTION),  # a number with a unit: checked by value
+        ("Security groups are stateful.", SECURITY_GROUPS),  # its statement has no negation, though the line has
+        ("By default, EC2 gets an 8 GB EBS volume.", EBS),
+    ],
+)
+def test_a_sentence_one_statement_says_passes(sentence: str, lines: str) -> None:
+    assert unsupported(sentence, lines) == ""
+
+
 def test_a_sentence_without_a_citation_or_citing_an_unknown_passage_fails() -> None:
     checked = check_reply("SQS keeps messages for 14 days. SQS is pull based [7].", {1: SQS.text})
     assert [(c.passed, c.reason) for c in checked] == [
@@ -136,11 +196,19 @@ def test_the_notes_are_data_inside_their_passage_tags() -> None:
     sent = messages("What is SQS?", [(f"{SOURCE}:1-2", attack.text), (f"{SOURCE}:140-142", SQS.text)],
                     [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello [1]"}])
     assert "data, not instructions" in SYSTEM and sent[0].content == SYSTEM
-    assert [m.type for m in sent] == ["system", "human", "ai", "human"]
+    # system, the worked example (question, reply), the conversation, then the question
+    assert [m.type for m in sent] == ["system", "human", "ai", "human", "ai", "human"]
+    assert f"Question: {EXAMPLE_QUESTION}" in str(sent[1].content) and sent[2].content == EXAMPLE_REPLY
+    assert [sent[3].content, sent[4].content] == ["hi", "hello [1]"]
     user = str(sent[-1].content)
     assert user.count("</passage>") == 2  # the note's own closing tag was defused
-    assert f'<passage n="2" lines="{SOURCE}:140-142">' in user and user.endswith("each ending with its [n].")
+    assert f'<passage n="2" lines="{SOURCE}:140-142">' in user and "like [2]" in user
     assert "Question: What is SQS?" in user
+
+
+def test_the_worked_example_passes_the_check_it_teaches() -> None:
+    checked = check_reply(EXAMPLE_REPLY, {n: text for n, (_, text) in enumerate(EXAMPLE_PASSAGES, 1)})
+    assert [(s.cites, s.passed) for s in checked] == [((2,), True)]
 
 
 # ---------------------------------------------------------------- servers that fail

@@ -40,8 +40,13 @@ TEST_TOKENS = 64  # the tiny model rambles; its first sentences are what is chec
 TEST_PASSAGES = 3  # a shorter prompt: on 2 cores the prompt is most of each answer's time
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 CAPITALISED = re.compile(r"\b\w*[A-Z]\w*\b")
+# Common words a sentence may open with, so capitalised there, that name nothing (this test's own list,
+# not the verifier's). "use" is among them: in "Use both ELB health checks and EC2 health checks" the
+# names are ELB and EC2; "Use" is the imperative verb, capitalised only because it opens the sentence
+# (the issue checks named terms, and the verifier reads "use" as a common word too).
 COMMON = {"the", "it", "this", "that", "these", "they", "a", "an", "in", "on", "to", "for", "yes", "no", "you",
-          "your", "if", "when", "each", "every", "with", "by", "and", "or", "of", "is", "are", "its", "there"}
+          "your", "if", "when", "each", "every", "with", "by", "and", "or", "of", "is", "are", "its", "there",
+          "use"}
 
 
 def _model_path() -> Path:
@@ -95,18 +100,19 @@ def _config(url: str, timeout: float = 600.0) -> LLMConfig:  # a loaded 2-core m
     return LLMConfig(url, "smollm2", SecretStr(SECRET), timeout=timeout, max_tokens=TEST_TOKENS)
 
 
-# Every 4th question of the test part (56 of 222): the whole part took over 15 minutes with the
-# small model on this 2-core machine (pytest-timeout stopped it at 900 s), too long for CI beside
-# the rest of the suite. The whole part stays to be run (issue 16's note).
-EVERY = 4
+# The whole test part (222 questions), in SLICES interleaved slices (every SLICES-th question from a
+# different start), one test each: the whole part in one test ran past pytest's 900 s timeout on this
+# 2-core machine. The slices' counts add up in SEEN; the last slice prints the whole part's.
+SLICES = 8
+SEEN: dict[int, tuple[int, int, int, int]] = {}  # slice -> (questions, answers by the model, dropped, written)
 
 
 def _test_questions() -> list[str]:
-    """Every EVERY-th question of the eval set's test part (its ``split`` field)."""
+    """The eval set's test part (its ``split`` field), in the set's order."""
     cases = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    test = [case for case in cases if case.get("split") == "test"]
+    test = [case["question"] for case in cases if case.get("split") == "test"]
     assert test, "the eval set has no test part"
-    return [case["question"] for case in test[::EVERY]]
+    return test
 
 
 def _lines(source: str, start: int, end: int) -> str:
@@ -127,9 +133,10 @@ def _unbacked(sentence: str, lines: str) -> list[str]:
     return missing
 
 
-def test_no_grounded_answer_holds_what_its_lines_do_not_say(assistant: Assistant, llm_url: str) -> None:
+@pytest.mark.parametrize("part", range(SLICES), ids=lambda part: f"slice{part + 1}of{SLICES}")
+def test_no_grounded_answer_holds_what_its_lines_do_not_say(assistant: Assistant, llm_url: str, part: int) -> None:
     answerer = ModelAnswerer(assistant, _config(llm_url), TEST_PASSAGES)
-    questions = _test_questions()
+    questions = _test_questions()[part::SLICES]
     by_model = written = dropped = 0
     unbacked: list[str] = []
     for question in questions:
@@ -145,7 +152,13 @@ def test_no_grounded_answer_holds_what_its_lines_do_not_say(assistant: Assistant
             lines = "\n".join(_lines(c.source, c.start_line, c.end_line) for c in
                               (answer.citations[n - 1] for n in numbers))
             unbacked += [f"{question!r}: {text!r} holds {m!r}" for m in _unbacked(text, lines)]
-    print(f"\n{len(questions)} questions: {by_model} answered by the model; {dropped}/{written} sentences dropped")
+    SEEN[part] = (len(questions), by_model, dropped, written)
+    print(f"\nslice {part + 1}/{SLICES}: {len(questions)} questions, {by_model} answered by the model; "
+          f"{dropped}/{written} sentences dropped")
+    if len(SEEN) == SLICES:
+        asked, model, out, all_written = (sum(column) for column in zip(*SEEN.values(), strict=True))
+        print(f"the whole test part: {asked} questions, {model} answered by the model; {out}/{all_written} "
+              f"sentences dropped ({100 * out / max(all_written, 1):.1f}%)")
     assert unbacked == []
 
 

@@ -2,6 +2,7 @@
 each sentence checked against the lines of the notes it cites.
 
 Modules: ``client`` (``LLMConfig``, the ChatOpenAI client, ``LLMError``), ``prompts`` (every word the
-model is sent), ``verify`` (sentences, their citations, the check), ``answer`` (``ModelAnswerer``,
-``ModelAnswer``).
+model is sent), ``verify`` (sentences, their citations, the check), ``backing`` (the part of the check
+that needs one cited statement to back the claim: most of its words, its polarity, what each number
+counts), ``answer`` (``ModelAnswerer``, ``ModelAnswer``).
 """

@@ -1,13 +1,17 @@
 """Checking what a model wrote against the lines it cites: sentence by sentence.
 
-A sentence passes when it cites at least one of the passages it was given, shares a content word
-with them, and every number (with its unit) and every named term it states occurs in their lines.
+A sentence passes when it cites at least one of the passages it was given, every number (with its
+unit) and every named term it states occurs in their lines, and one statement of those lines backs it
+(``backing``: most of its words in that one statement, the same polarity, each bare number with what
+it counts).
 
 >>> lines = {1: "Visibility timeout: default 30 seconds, max 12 hours (SQS)."}
->>> [(s.text, s.cites, s.passed) for s in check_reply("SQS hides a message for 30 seconds [1].", lines)]
-[('SQS hides a message for 30 seconds.', (1,), True)]
+>>> [(s.text, s.cites, s.passed) for s in check_reply("The SQS visibility timeout is 30 seconds [1].", lines)]
+[('The SQS visibility timeout is 30 seconds.', (1,), True)]
 >>> check_reply("Kinesis hides a message for 45 seconds [1].", lines)[0].reason
 "'45 seconds' is not in the cited lines"
+>>> check_reply("SQS hides a message for 30 seconds [1].", lines)[0].reason  # most of its words are not there
+'no one cited statement holds most of its words'
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from assistant.llm.backing import holds
 from core.text import STOPWORDS, WORD, find_quantities, terms
 
 # "[1]", "[1, 3]", "[1][2]", "[passage 2]": what the model cites with.
@@ -121,7 +126,7 @@ def unsupported(sentence: str, lines: str) -> str:
         return f"'{name}' is not in the cited lines"
     if not set(terms(sentence)) & cited_terms:
         return "it shares no word with the cited lines"
-    return ""
+    return holds(sentence, lines)
 
 
 def check_reply(reply: str, passages: Mapping[int, str]) -> list[Checked]:
