@@ -4,8 +4,8 @@ Every Gradio component class, when it is defined (that is, on ``import gradio``)
 ``gradio.component_meta.create_or_modify_pyi`` parse its own source file and the ``.pyi`` stub
 beside it, and rewrite the stub when they differ. That serves Gradio's developers' editors; the app
 runs the same without it, and on these 2-core machines it is half of Gradio's import time (2.1-2.9 s
-against 1.2-1.3 s, ``import gradio`` alone at load ~3.5: ``benchmarks/RESULTS.md``) and most of what stands between start and
-the first page. It also writes into the installed package when it can.
+against 1.2-1.3 s, ``import gradio`` alone at load ~3.5: ``benchmarks/RESULTS.md``) and most of
+what stands between start and the first page. It also writes into the installed package when it can.
 
 ``skip_stub_writes()`` installs an import hook that swaps the writer for a no-op as soon as
 ``gradio.component_meta`` is loaded, before any component is defined. Call it before the first
