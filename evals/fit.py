@@ -28,6 +28,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from assistant.answer.logistic import Logistic
 from core.cli import data_dir_option, exit_code, fail, settings_from
 from core.settings import PROJECT_ROOT, Settings
 from core.spans import LineSpan
@@ -94,28 +95,38 @@ def gather(cases: Sequence[Case], settings: Settings) -> Evidence:
     )
 
 
-def fit(evidence: Evidence) -> dict[str, object]:
-    """The selector's weights and refusal threshold for ``evidence`` (deterministic)."""
+def _logistic(rows: np.ndarray, labels: np.ndarray, c: float) -> Logistic:
+    """A logistic regression over ``rows`` standardised (a constant column keeps scale 1), with
+    inverse regularisation ``c``, and threshold 0."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    from assistant.answer.selection import FEATURES, Selector
-
-    scaler = StandardScaler().fit(evidence.rows)
+    scaler = StandardScaler().fit(rows)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=C, max_iter=5000).fit((evidence.rows - scaler.mean_) / scale, evidence.labels)
-    selector = Selector(scaler.mean_, scale, model.coef_[0], float(model.intercept_[0]), 0.0)
-    best = _best(selector.probabilities(evidence.rows), evidence)
-    answerable = sorted(p for p, case in zip(best, evidence.answerable, strict=True) if case and not math.isnan(p))
-    threshold = answerable[int(MAX_FALSE_REFUSALS * len(answerable))] if answerable else 0.0
+    model = LogisticRegression(C=c, max_iter=5000).fit((rows - scaler.mean_) / scale, labels)
+    return Logistic(scaler.mean_, scale, model.coef_[0], float(model.intercept_[0]), 0.0)
+
+
+def _weights(model: Logistic, features: Sequence[str], threshold: float) -> dict[str, object]:
     return {
-        "features": list(FEATURES),
-        "mean": _rounded(scaler.mean_),
-        "scale": _rounded(scale),
-        "coef": _rounded(model.coef_[0]),
-        "intercept": round(float(model.intercept_[0]), 8),
+        "features": list(features),
+        "mean": _rounded(model.mean),
+        "scale": _rounded(model.scale),
+        "coef": _rounded(model.coef),
+        "intercept": round(model.intercept, 8),
         "threshold": round(float(threshold), 8),
     }
+
+
+def fit(evidence: Evidence) -> dict[str, object]:
+    """The selector's weights and refusal threshold for ``evidence`` (deterministic)."""
+    from assistant.answer.selection import FEATURES
+
+    model = _logistic(evidence.rows, evidence.labels, C)
+    best = _best(model.probability(evidence.rows), evidence)
+    answerable = sorted(p for p, case in zip(best, evidence.answerable, strict=True) if case and not math.isnan(p))
+    threshold = answerable[int(MAX_FALSE_REFUSALS * len(answerable))] if answerable else 0.0
+    return _weights(model, FEATURES, threshold)
 
 
 def _rounded(values: np.ndarray) -> list[float]:
@@ -173,22 +184,9 @@ def case_rows(evidence: Evidence, probability: np.ndarray) -> tuple[np.ndarray, 
 
 def fit_refusal(rows: np.ndarray, unanswerable: np.ndarray, threshold: float) -> dict[str, object]:
     """The refusal model's weights over case ``rows`` labelled ``unanswerable``, with ``threshold``."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
     from assistant.answer.refusal import CASE_FEATURES
 
-    scaler = StandardScaler().fit(rows)
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=REFUSAL_C, max_iter=5000).fit((rows - scaler.mean_) / scale, unanswerable)
-    return {
-        "features": list(CASE_FEATURES),
-        "mean": _rounded(scaler.mean_),
-        "scale": _rounded(scale),
-        "coef": _rounded(model.coef_[0]),
-        "intercept": round(float(model.intercept_[0]), 8),
-        "threshold": round(float(threshold), 8),
-    }
+    return _weights(_logistic(rows, unanswerable, REFUSAL_C), CASE_FEATURES, threshold)
 
 
 def refusal_threshold(probability: np.ndarray, unanswerable: np.ndarray, ruled: np.ndarray | None = None) -> float:

@@ -34,11 +34,11 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from assistant.answer.logistic import Logistic
 from core.text import STOPWORDS, find_quantities, terms
 
 MODEL_FILE = Path(__file__).with_name("refusal.json")
@@ -230,36 +230,16 @@ def case_features(probabilities: np.ndarray, statements: np.ndarray, question: n
     ])
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """A fitted logistic regression over CASE_FEATURES (standardised) and its threshold."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
-
-    def probability(self, rows: np.ndarray) -> np.ndarray:
-        """P(the notes don't cover the question) of each case row."""
-        z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+class Refusal(Logistic):
+    """A fitted logistic regression over CASE_FEATURES (standardised), giving P(the notes don't
+    cover the question), and its threshold."""
 
     def refuses(self, row: np.ndarray) -> bool:
         return bool(self.probability(row.reshape(1, -1))[0] >= self.threshold)
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Refusal:
-        names = tuple(str(n) for n in data["features"])  # type: ignore[attr-defined]
-        if names != CASE_FEATURES:
-            raise ValueError(f"the refusal model's features {names} are not this code's {CASE_FEATURES}: refit it")
-        return cls(
-            mean=np.asarray(data["mean"], float),
-            scale=np.asarray(data["scale"], float),
-            coef=np.asarray(data["coef"], float),
-            intercept=float(data["intercept"]),  # type: ignore[arg-type]
-            threshold=float(data["threshold"]),  # type: ignore[arg-type]
-        )
+        return cls.read(data, CASE_FEATURES, "the refusal model's")
 
 
 @functools.cache

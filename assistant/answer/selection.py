@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answer.logistic import Logistic
 from core.text import find_quantities, terms
 
 MODEL_FILE = Path(__file__).with_name("selector.json")
@@ -147,33 +148,16 @@ def features(
     return np.asarray(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(Logistic):
     """A fitted logistic regression over FEATURES (standardised), and the refusal threshold."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """P(answer) of each candidate row."""
-        z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return self.probability(rows)
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Selector:
-        names = tuple(str(n) for n in data["features"])  # type: ignore[attr-defined]
-        if names != FEATURES:
-            raise ValueError(f"the selector's features {names} are not this code's {FEATURES}: refit it")
-        return cls(
-            mean=np.asarray(data["mean"], float),
-            scale=np.asarray(data["scale"], float),
-            coef=np.asarray(data["coef"], float),
-            intercept=float(data["intercept"]),  # type: ignore[arg-type]
-            threshold=float(data["threshold"]),  # type: ignore[arg-type]
-        )
+        return cls.read(data, FEATURES, "the selector's")
 
 
 @functools.cache
