@@ -18,11 +18,10 @@ from __future__ import annotations
 import re
 
 from assistant.answer.selection import QUALIFIERS, QUANTITY_QUESTION, YES_NO
-from core.text import find_quantities, terms
+from core.text import find_quantities, sentences, terms
 
 WINDOW = 40  # characters before a quantity that say what it is the amount of
 QUALIFIED_WITHIN = 3  # words either side of a quantity in which the question's qualifier ("default") may stand
-SENTENCE = re.compile(r"(?<=[.;])\s+")
 # Words that answer a yes/no question on their own ("can" or "must" say too little to mark).
 POLAR = re.compile(
     r"\b(not|no|only|never|cannot|can't|stateful|stateless|mandatory|optional|global|regional|yes|automatically)\b",
@@ -68,10 +67,6 @@ def answer_span(question: str, statement: str) -> tuple[int, int] | None:
 
 
 def _sentence_around(text: str, at: int) -> tuple[int, int]:
-    """(start, end) of the sentence of ``text`` (split after "." or ";") that holds offset ``at``."""
-    start = 0
-    for boundary in SENTENCE.finditer(text):
-        if boundary.start() >= at:
-            return start, boundary.start()
-        start = boundary.end()
-    return start, len(text)
+    """(start, end) of the sentence of ``text`` (``core.text.sentences``) that holds offset ``at``."""
+    spans = [(s.start, s.end) for s in sentences(text)]
+    return next(((a, b) for a, b in spans if at < b), spans[-1] if spans else (0, len(text)))
