@@ -193,8 +193,9 @@ class Assistant:
         else:
             scored = self.select(resolved, vector, docs, keywords)[0]
         passages = _by_evidence([_passage(d) for d in docs], scored)
-        if not scored or not self._covers(resolved, scored, docs, keywords, keywords_only):
-            names = unknown_names(resolved, keywords.idf.keys()) if self.selector is not None else []
+        # Where the refusal model decides, a question naming what the notes never do is refused first.
+        names = unknown_names(resolved, keywords.idf.keys()) if self._models_refusal(keywords_only) else []
+        if not scored or names or not self._covers(resolved, scored, docs, keywords, keywords_only):
             lacking = f" They never mention {', '.join(names)}." if names else ""
             return Answer(
                 question=question,
@@ -279,9 +280,13 @@ class Assistant:
         best = scored[0]
         if keywords_only:  # its score is then the weighted keyword coverage alone
             return best.score >= KEYWORD_COVERAGE * WEIGHTS[1]
-        if self.selector is not None and self.settings.answer.answer_probability is None:
+        if self._models_refusal(keywords_only):
             return not self.refuses(question, scored, docs, keywords)
         return self._evidence(best) >= self._threshold()
+
+    def _models_refusal(self, keywords_only: bool) -> bool:
+        """Whether the refusal model (and the unknown-name rule) decides refusals, not a threshold."""
+        return not keywords_only and self.selector is not None and self.settings.answer.answer_probability is None
 
     def refusal_evidence(
         self, question: str, pool: Sequence[Scored], docs: Sequence[Document], keywords: KeywordIndex
