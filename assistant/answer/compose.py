@@ -18,6 +18,10 @@ from core.spans import Citation, on_pages
 from core.text import Segment, segments, terms
 
 ANSWER_CHARS = 300
+# A continuation of the best sentence joins the answer at this share of its score; of its probability
+# where the selector scores (chosen on the tune part by ``python -m evals.continuations``).
+CONTINUES = 0.9
+CONTINUES_SELECTED = 0.6
 # Sentence score = sentence dense similarity, keyword coverage, chunk retrieval rank, chunk dense
 # similarity; the weights were chosen on evals/known_facts.jsonl (answer accuracy).
 WEIGHTS = (0.3, 0.2, 0.0, 0.4)
@@ -87,18 +91,21 @@ def score_sentences(
     return sorted(scored, key=lambda s: (-s.score, s.rank, s.line, s.segment.start))
 
 
-def pick_answer(scored: list[Scored], supporting: int = 2) -> tuple[list[Scored], list[Scored]]:
-    """The answer's sentences (the best, plus a close runner-up that continues it) and supporting
-    quotes from other chunks."""
+def pick_answer(
+    scored: list[Scored], supporting: int = 2, continues: float = CONTINUES
+) -> tuple[list[Scored], list[Scored]]:
+    """The answer's sentences (the best, plus a runner-up scoring at least ``continues`` times as
+    much that continues it) and supporting quotes from other chunks."""
     best = scored[0]
     answer = [best]
     for other in scored[1:6]:
         # Only a continuation (the rest of the line, or the next line): the best sentence stays first.
-        last = best.segment.last_line
-        after = other.line > last or (other.line == best.line == last and other.segment.start >= best.segment.end)
-        near = other.doc is best.doc and after and other.line - best.segment.last_line <= 1
+        # Segment lines count from the chunk's first line, so both must be of one chunk.
+        first, last = other.segment.line, best.segment.last_line
+        after = first > last or (first == best.segment.line == last and other.segment.start >= best.segment.end)
+        near = other.doc is best.doc and after and first - last <= 1
         short = len(best.segment.text) + len(other.segment.text) + 1 <= ANSWER_CHARS
-        if near and short and other.score >= 0.9 * best.score:
+        if near and short and other.score >= continues * best.score:
             answer.append(other)
             break
     # Lines already quoted, per file: a supporting quote never repeats them (a list's head joined
