@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from assistant.answer import compose
-from assistant.answer.compose import Scored
+from assistant.answer.compose import Scored, answer_text
 from core.cli import data_dir_option, exit_code, fail, settings_from
 from evals.fit import DEFAULT_SET, tune_cases
 from evals.metrics import Case, answer_matches
@@ -40,11 +40,6 @@ class Row:
     @property
     def worth(self) -> float:
         return self.right - COST * self.two
-
-
-def answer_text(statements: Sequence[Scored]) -> str:
-    """The answer's text as the answer path writes it (each statement with its citation mark)."""
-    return " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(statements, 1))
 
 
 def gather(cases: Sequence[Case], data_dir: Path | None) -> list[tuple[Case, list[Scored]]]:

@@ -91,6 +91,11 @@ def score_sentences(
     return sorted(scored, key=lambda s: (-s.score, s.rank, s.line, s.segment.start))
 
 
+def answer_text(statements: Sequence[Scored]) -> str:
+    """The answer's text: its statements, whitespace runs made single spaces, each with its citation mark."""
+    return " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(statements, 1))
+
+
 def pick_answer(
     scored: list[Scored], supporting: int = 2, continues: float = CONTINUES
 ) -> tuple[list[Scored], list[Scored]]:

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.documents import Document
 
-from assistant.answer.compose import CONTINUES, CONTINUES_SELECTED, WEIGHTS, Scored, pick_answer, score_sentences
+from assistant.answer.compose import (
+    CONTINUES,
+    CONTINUES_SELECTED,
+    WEIGHTS,
+    Scored,
+    answer_text,
+    pick_answer,
+    score_sentences,
+)
 from assistant.answer.followup import resolve
 from assistant.answer.loading import LoadingReranker, warm
 from assistant.answer.marking import answer_span
@@ -208,7 +216,7 @@ class Assistant:
             )
         probable = self.selector is not None and not keywords_only  # scores are the selector's probabilities
         sentences, support = pick_answer(scored, continues=CONTINUES_SELECTED if probable else CONTINUES)
-        text = " ".join(f"{' '.join(s.segment.text.split())} [{i}]" for i, s in enumerate(sentences, 1))
+        text = answer_text(sentences)
         # The first statement starts the text: a span in it is a span in the text.
         span = answer_span(resolved, " ".join(sentences[0].segment.text.split())) if not keywords_only else None
         return Answer(
