@@ -129,6 +129,17 @@ def chat_ask(page: Page, question: str) -> str:
     return replies.nth(replies.count() - 1).inner_text()
 
 
+def guess_quiz(page: Page, count: int, blank: str = "zzz") -> None:
+    """Answer the first ``count`` items of the quiz on the page: the first option of each choice
+    question, ``blank`` for each blank; then check the quiz."""
+    for i in range(1, count + 1):
+        if page.locator(f"#quiz-options-{i}").is_visible():
+            page.locator(f"#quiz-options-{i} label").first.click()
+        else:
+            page.fill(f"#quiz-blank-{i} textarea, #quiz-blank-{i} input", blank)
+    page.click("#check-quiz")
+
+
 def upload(page: Page, elem_id: str, file: FilePayload) -> None:
     """Pick ``file`` in the app's upload box ``elem_id`` and wait until the box lists it. Gradio writes
     the name as two spans (stem, extension) whose text is not always joined in the page, so the row is

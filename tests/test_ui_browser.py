@@ -18,7 +18,7 @@ from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port, needs_chromium
-from tests.support import chat_ask, upload
+from tests.support import chat_ask, guess_quiz, upload
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CORPUS = PROJECT_ROOT / "corpus"
@@ -124,12 +124,7 @@ def test_three_question_quiz_is_scored_and_exported(page: Page, tmp_path: Path) 
     assert page.locator("#quiz-item-4").is_hidden()
     questions = [page.inner_text(f"#quiz-q-{i}") for i in (1, 2, 3)]
     assert all(q.startswith(f"{i}.") for i, q in enumerate(questions, 1))
-    for i in (1, 2, 3):  # the first option of each choice question, a guess for each blank
-        if page.locator(f"#quiz-options-{i}").is_visible():
-            page.locator(f"#quiz-options-{i} label").first.click()
-        else:
-            page.fill(f"#quiz-blank-{i} textarea, #quiz-blank-{i} input", "Amazon SQS")
-    page.click("#check-quiz")
+    guess_quiz(page, 3, blank="Amazon SQS")
     page.wait_for_selector("#quiz-score h2")
     score = re.search(r"Score: (\d)/3", page.inner_text("#quiz-score"))
     assert score, page.inner_text("#quiz-score")

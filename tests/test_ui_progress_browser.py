@@ -14,6 +14,7 @@ from assistant.app.workspace import Workspace
 from core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LazyEmbeddings
 from tests.conftest import free_port, needs_chromium
+from tests.support import guess_quiz
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CORPUS = PROJECT_ROOT / "corpus"
@@ -62,12 +63,7 @@ def take_quiz(page: Page, kind: str, count: int) -> int:
     page.click("#make-quiz")
     page.wait_for_selector(f"#quiz-item-{count}", state="visible")
     page.wait_for_function("!document.querySelector('#quiz-score').innerText.includes('Score:')")  # the last one's gone
-    for i in range(1, count + 1):
-        if page.locator(f"#quiz-options-{i}").is_visible():
-            page.locator(f"#quiz-options-{i} label").first.click()
-        else:
-            page.fill(f"#quiz-blank-{i} textarea, #quiz-blank-{i} input", "zzz")
-    page.click("#check-quiz")
+    guess_quiz(page, count)
     page.wait_for_function("document.querySelector('#quiz-score').innerText.includes('Score:')")
     score = re.search(rf"Score: (\d+)/{count}", page.inner_text("#quiz-score"))
     assert score, page.inner_text("#quiz-score")
