@@ -132,6 +132,14 @@ def test_a_near_miss_is_refused(assistant: Assistant, question: str) -> None:
 
 
 @pytest.mark.slow
+def test_a_name_the_notes_never_use_is_refused_and_named(assistant: Assistant) -> None:
+    answer = assistant.answer("What does AWS Shield protect against?")
+    assert not answer.grounded and answer.citations == []
+    assert "They never mention Shield." in answer.text
+    assert answer.closest, "a refusal still offers the closest notes"
+
+
+@pytest.mark.slow
 def test_follow_up_resolves_against_history(assistant: Assistant) -> None:
     history = [
         {"role": "user", "content": "What is Amazon SQS?"},

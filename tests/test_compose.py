@@ -15,7 +15,8 @@ CHUNK = Document(
     "Alarms can also stop or terminate EC2 instances.",
     metadata={"source": "notes.txt", "start_line": 1027, "section": "CloudWatch"},
 )
-OTHER = Document("Alarms cost a little each month.", metadata={"source": "notes.txt", "start_line": 40})
+# The same text in another chunk: its statements equal CHUNK's, field by field.
+TWIN = Document(CHUNK.page_content, metadata={"source": "notes.txt", "start_line": 2027, "section": "CloudWatch"})
 
 
 def scored(doc: Document, scores: list[float]) -> list[Scored]:
@@ -46,9 +47,36 @@ def test_the_next_line_joins_and_an_earlier_statement_never_does() -> None:
 
 
 def test_a_statement_of_another_chunk_never_continues_the_best() -> None:
-    (elsewhere,) = scored(OTHER, [0.85])
-    best = scored(CHUNK, [0.9, 0.1, 0.1])
-    answer, support = pick_answer([best[0], elsewhere, *best[1:]], continues=0.5)
-    assert len(best[0].segment.text) + len(elsewhere.segment.text) < 300  # short enough to join
-    assert texts(answer) == texts(best[:1])
-    assert texts(support) == texts([elsewhere])
+    first, rest, _ = scored(CHUNK, [0.9, 0.1, 0.1])
+    _, twin_rest, _ = scored(TWIN, [0.1, 0.85, 0.1])
+    assert twin_rest.segment == rest.segment
+    answer, support = pick_answer([first, twin_rest, rest], continues=0.5)
+    assert answer == [first]
+    assert support == [twin_rest]
+
+
+def test_the_middle_statement_is_never_skipped_for_the_next_line() -> None:
+    first, rest, next_line = scored(CHUNK, [0.8, 0.1, 0.7])
+    assert pick_answer([first, next_line, rest], continues=0.6)[0] == [first]
+
+
+def test_a_line_after_a_blank_line_and_a_pair_too_long_never_join() -> None:
+    doc = Document("Alarms watch one metric each.\n\nAlarms can also stop or terminate EC2 instances.",
+                   metadata={"source": "notes.txt", "start_line": 10})
+    best, after_blank = scored(doc, [0.9, 0.9])
+    assert pick_answer([best, after_blank], continues=0.0)[0] == [best]
+    long_line = "Alarms can also stop, terminate, reboot or recover EC2 instances, " * 3 + "and page the on-call."
+    two_lines = f"{CHUNK.page_content.split(chr(10))[0]}\n{long_line}"
+    doc = Document(two_lines, metadata={"source": "notes.txt", "start_line": 1})
+    first, rest, long_next = scored(doc, [0.9, 0.1, 0.9])
+    assert len(first.segment.text) + len(rest.segment.text) < 300 < len(rest.segment.text) + len(long_next.segment.text)
+    assert pick_answer([first, long_next, rest], continues=0.0)[0] == [first, rest]
+    assert pick_answer([rest, long_next, first], continues=0.0)[0] == [rest]
+
+
+def test_the_rest_of_the_line_after_a_joined_statement_joins_it() -> None:
+    doc = Document(f"Aurora\n{CHUNK.page_content.split(chr(10))[0]}", metadata={"source": "notes.txt", "start_line": 1})
+    joined, first_sentence, rest = scored(doc, [0.9, 0.85, 0.7])
+    assert (joined.segment.line, joined.segment.last_line) == (0, 1)
+    assert first_sentence.segment.text in joined.segment.text  # it overlaps the joined statement: never added
+    assert pick_answer([joined, first_sentence, rest], continues=0.6)[0] == [joined, rest]

@@ -129,6 +129,9 @@ def test_a_name_the_notes_never_use_is_unknown(question: str, names: list[str]) 
     assert unknown_names(question, NOTES | {"assume"}) == names
     row = question_evidence(question, ["SQS\ndefault retention period 4 days."], weight, 5.0, NOTES | {"assume"})
     assert row[QUESTION_EVIDENCE.index("unknown_names")] == len(names)
+    # Names already found are counted, not looked for again (no vocabulary: every name would be unknown).
+    given = question_evidence(question, ["SQS\ndefault retention period 4 days."], weight, 5.0, set(), names)
+    assert given[QUESTION_EVIDENCE.index("unknown_names")] == len(names)
 
 
 def test_the_threshold_counts_the_cases_refused_for_an_unknown_name() -> None:

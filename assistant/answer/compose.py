@@ -99,18 +99,15 @@ def answer_text(statements: Sequence[Scored]) -> str:
 def pick_answer(
     scored: list[Scored], supporting: int = 2, continues: float = CONTINUES
 ) -> tuple[list[Scored], list[Scored]]:
-    """The answer's sentences (the best, plus a runner-up scoring at least ``continues`` times as
-    much that continues it) and supporting quotes from other chunks."""
+    """The answer's sentences (the best, plus the statement of its chunk right after it, when that
+    one is among the next candidates and scores at least ``continues`` times as much) and supporting
+    quotes from other chunks."""
     best = scored[0]
     answer = [best]
+    following = _next_statement(best)
     for other in scored[1:6]:
-        # Only a continuation (the rest of the line, or the next line): the best sentence stays first.
-        # Segment lines count from the chunk's first line, so both must be of one chunk.
-        first, last = other.segment.line, best.segment.last_line
-        after = first > last or (first == best.segment.line == last and other.segment.start >= best.segment.end)
-        near = other.doc is best.doc and after and first - last <= 1
         short = len(best.segment.text) + len(other.segment.text) + 1 <= ANSWER_CHARS
-        if near and short and other.score >= continues * best.score:
+        if other.doc is best.doc and other.segment == following and short and other.score >= continues * best.score:
             answer.append(other)
             break
     # Lines already quoted, per file: a supporting quote never repeats them (a list's head joined
@@ -127,3 +124,12 @@ def pick_answer(
             support.append(other)
             used.append((source, first, last))
     return answer, support
+
+
+def _next_statement(best: Scored) -> Segment | None:
+    """The statement of ``best``'s chunk that comes right after it, when it continues ``best``'s line
+    or starts on the next line (a blank line between starts a new thought)."""
+    end = (best.segment.last_line, best.segment.end)
+    # Statements come in order; a joined one ("Aurora" and its next line) may overlap the next.
+    following = next((s for s in segments(best.doc.page_content) if (s.line, s.start) >= end), None)
+    return following if following is not None and following.line - end[0] <= 1 else None

@@ -32,7 +32,6 @@ from assistant.answer.followup import resolve
 from assistant.answer.loading import LoadingReranker, warm
 from assistant.answer.marking import answer_span
 from assistant.answer.refusal import (
-    QUESTION_EVIDENCE,
     case_features,
     question_evidence,
     shipped_refusal,
@@ -201,9 +200,10 @@ class Assistant:
         else:
             scored = self.select(resolved, vector, docs, keywords)[0]
         passages = _by_evidence([_passage(d) for d in docs], scored)
-        # Where the refusal model decides, a question naming what the notes never do is refused first.
-        names = unknown_names(resolved, keywords.idf.keys()) if self._models_refusal(keywords_only) else []
-        if not scored or names or not self._covers(resolved, scored, docs, keywords, keywords_only):
+        # What the question names that the notes never do: where the refusal model decides, that
+        # alone refuses it; any refusal says it.
+        names = unknown_names(resolved, keywords.idf.keys()) if self.selector is not None and not keywords_only else []
+        if not scored or not self._covers(resolved, scored, docs, keywords, keywords_only, names):
             lacking = f" They never mention {', '.join(names)}." if names else ""
             return Answer(
                 question=question,
@@ -283,14 +283,15 @@ class Assistant:
         return ranked, rows[order]
 
     def _covers(
-        self, question: str, scored: list[Scored], docs: list[Document], keywords: KeywordIndex, keywords_only: bool
+        self, question: str, scored: list[Scored], docs: list[Document], keywords: KeywordIndex, keywords_only: bool,
+        names: Sequence[str],
     ) -> bool:
         """Whether the best sentence is evidence enough that the notes answer the question."""
         best = scored[0]
         if keywords_only:  # its score is then the weighted keyword coverage alone
             return best.score >= KEYWORD_COVERAGE * WEIGHTS[1]
         if self._models_refusal(keywords_only):
-            return not self.refuses(question, scored, docs, keywords)
+            return not self.refuses(question, scored, docs, keywords, names)
         return self._evidence(best) >= self._threshold()
 
     def _models_refusal(self, keywords_only: bool) -> bool:
@@ -298,27 +299,30 @@ class Assistant:
         return not keywords_only and self.selector is not None and self.settings.answer.answer_probability is None
 
     def refusal_evidence(
-        self, question: str, pool: Sequence[Scored], docs: Sequence[Document], keywords: KeywordIndex
+        self, question: str, pool: Sequence[Scored], docs: Sequence[Document], keywords: KeywordIndex,
+        names: Sequence[str] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """What the refusal model reads besides the selector's probabilities: each candidate's
-        STATEMENT_EVIDENCE (in ``pool``'s order) and the question's QUESTION_EVIDENCE over ``docs``."""
+        STATEMENT_EVIDENCE (in ``pool``'s order) and the question's QUESTION_EVIDENCE over ``docs``
+        (``names``: its ``unknown_names``, when already found)."""
         contexts = [f"{s.doc.metadata.get('section', '')}\n{lead_in(s.doc.page_content, s.segment.line)[1]}"
                     for s in pool]
         statements = statement_evidence(question, [s.segment.text for s in pool], contexts, keywords.weight,
                                         keywords.max_idf)
         retrieved = [f"{d.metadata.get('section', '')}\n{d.page_content}" for d in docs]
-        asked = question_evidence(question, retrieved, keywords.weight, keywords.max_idf, keywords.idf.keys())
+        asked = question_evidence(question, retrieved, keywords.weight, keywords.max_idf, keywords.idf.keys(), names)
         return statements, asked
 
     def refuses(
-        self, question: str, scored: list[Scored], docs: Sequence[Document], keywords: KeywordIndex
+        self, question: str, scored: list[Scored], docs: Sequence[Document], keywords: KeywordIndex,
+        names: Sequence[str],
     ) -> bool:
-        """Whether the notes are taken not to cover ``question``: it names what they never do, or the
-        refusal model says so, given the selector's candidates (``scored``, most probable first, their
-        probabilities as scores)."""
-        statements, asked = self.refusal_evidence(question, scored, docs, keywords)
-        if asked[QUESTION_EVIDENCE.index("unknown_names")] > 0:  # it names what the notes never do
+        """Whether the notes are taken not to cover ``question``: it names what they never do
+        (``names``, its ``unknown_names``), or the refusal model says so, given the selector's
+        candidates (``scored``, most probable first, their probabilities as scores)."""
+        if names:
             return True
+        statements, asked = self.refusal_evidence(question, scored, docs, keywords, names)
         probability = np.asarray([self._evidence(s) for s in scored])
         return shipped_refusal().refuses(case_features(probability, statements, asked))
 

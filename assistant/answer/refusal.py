@@ -183,10 +183,11 @@ def statement_evidence(
 
 def question_evidence(
     question: str, retrieved: Sequence[str], weight: Callable[[str], float], max_weight: float,
-    vocabulary: Collection[str],
+    vocabulary: Collection[str], names: Sequence[str] | None = None,
 ) -> np.ndarray:
     """QUESTION_EVIDENCE (``retrieved``: the text and section title of every retrieved chunk;
-    ``vocabulary``: every term of the notes)."""
+    ``vocabulary``: every term of the notes; ``names``: the question's ``unknown_names``, found
+    here when not given)."""
     wanted = list(dict.fromkeys(terms(question)))
     held = {t for text in retrieved for t in terms(text)}
     known = [t for t in wanted if weight(t) < max_weight - 1e-9]
@@ -196,7 +197,7 @@ def question_evidence(
         float(quantity_asked(question)), float(bool(asked_attribute(question))),
         max((weight(t) for t in known if t not in held), default=0.0) / max_weight,
         sum(weight(t) for t in wanted if t not in held) / total, unseen,
-        float(len(unknown_names(question, vocabulary))),
+        float(len(unknown_names(question, vocabulary) if names is None else names)),
     ])
 
 
