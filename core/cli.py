@@ -8,6 +8,7 @@ Each package defines its own commands with these (``ingest.cli``, ``assistant.cl
 from __future__ import annotations
 
 import functools
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -70,6 +71,15 @@ def llm_options(command: F) -> F:
 
 class SettingError(ValueError):
     """A setting that names something unusable (a data dir that is a file)."""
+
+
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+
+
+def offline() -> None:
+    """Load models from disk only, and send no usage data (unless the environment says otherwise)."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
 
 
 def settings_from(**overrides: Any) -> Settings:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.answer.types import Answer
-from core.cli import command_line, data_dir_option, exit_code, fail, settings_from
+from core.cli import command_line, data_dir_option, exit_code, fail, offline, settings_from
 from core.settings import PROJECT_ROOT, Settings
 from evals.compare import flips_section, forms_section, parts_of
 from evals.metrics import Case, Scores, score
@@ -204,8 +203,7 @@ def eval_command(
 
     A set split into a tune and a test part is scored per part, the test part first."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}.items():
-        os.environ.setdefault(key, value)
+    offline()
     try:
         cases = load_set(set_path)
     except SetError as exc:

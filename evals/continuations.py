@@ -1,16 +1,15 @@
 """``python -m evals.continuations``: how the continuation share (``compose.CONTINUES_SELECTED``)
 changes the answers of the eval set's tune part.
 
-An answer is its best statement, plus the next statement of the same chunk when the selector gives
-that one at least the share's times the best's probability. More text can only make more answers
-match their expected regexes, so the table shows what each share costs too: how many answers
-become two statements, and their length. The shipped share is the one with the most right answers
-less ``COST`` per two-statement answer, on tune only.
+An answer is its best statement, plus the statement of its chunk right after it (on its line or the
+next) when the selector gives that one at least the share's times the best's probability. More text
+can only make more answers match their expected regexes, so the table shows what each share costs
+too: how many answers become two statements, and the median answer length. The shipped share is the
+one with the most right answers less ``COST`` per two-statement answer, on tune only.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import click
 
 from assistant.answer import compose
 from assistant.answer.compose import Scored, answer_text
-from core.cli import data_dir_option, exit_code, fail, settings_from
+from core.cli import data_dir_option, exit_code, fail, offline, settings_from
 from evals.fit import DEFAULT_SET, tune_cases
 from evals.metrics import Case, answer_matches
 from evals.runner import SetError
@@ -33,7 +32,6 @@ COST = 0.25  # a second statement that adds nothing costs the reader a quarter o
 class Row:
     share: float
     right: int  # answerable cases answered with a text matching their expected regexes
-    answered: int  # answerable cases answered (not refused)
     two: int  # answers of two statements
     median_chars: int
 
@@ -67,7 +65,6 @@ def sweep(picked: Sequence[tuple[Case, list[Scored]]], shares: Sequence[float] =
         rows.append(Row(
             share=share,
             right=sum(answer_matches(answer_text(a), c.expected) for (c, _), a in zip(picked, answers, strict=True)),
-            answered=len(answers),
             two=sum(len(a) > 1 for a in answers),
             median_chars=lengths[len(lengths) // 2],
         ))
@@ -81,8 +78,7 @@ def sweep(picked: Sequence[tuple[Case, list[Scored]]], shares: Sequence[float] =
 @exit_code
 def main(set_path: Path, data_dir: Path | None) -> int:
     """Print, for each continuation share, the tune part's right answers and two-statement answers."""
-    for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}.items():
-        os.environ.setdefault(key, value)
+    offline()
     try:
         picked = gather(tune_cases(set_path), data_dir)
     except (SetError, StoreError, NotesError) as exc:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ import click
 import numpy as np
 
 from assistant.answer.logistic import Logistic
-from core.cli import data_dir_option, exit_code, fail, settings_from
+from core.cli import data_dir_option, exit_code, fail, offline, settings_from
 from core.settings import PROJECT_ROOT, Settings
 from core.spans import LineSpan
 from evals.metrics import Case, answer_matches
@@ -332,8 +331,7 @@ def fit_command(
       study fit-selector --reuse                   # refit from evals/selector_evidence.npz
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}.items():
-        os.environ.setdefault(key, value)
+    offline()
     try:
         cases = tune_cases(set_path)
         if reuse:

@@ -18,8 +18,9 @@ from core.spans import Citation, on_pages
 from core.text import Segment, segments, terms
 
 ANSWER_CHARS = 300
-# A continuation of the best sentence joins the answer at this share of its score; of its probability
-# where the selector scores (chosen on the tune part by ``python -m evals.continuations``).
+# The statement right after the best one joins the answer when it scores at least this share of the
+# best's score. Over the selector's probabilities the share is chosen on the tune part by
+# ``python -m evals.continuations``; without the cross-encoder (raw scores) 0.9 is an unmeasured guess.
 CONTINUES = 0.9
 CONTINUES_SELECTED = 0.6
 # Sentence score = sentence dense similarity, keyword coverage, chunk retrieval rank, chunk dense

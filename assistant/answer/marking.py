@@ -21,6 +21,7 @@ from assistant.answer.selection import QUALIFIERS, QUANTITY_QUESTION, YES_NO
 from core.text import find_quantities, sentences, terms
 
 WINDOW = 40  # characters before a quantity that say what it is the amount of
+CLAUSE = re.compile(r";\s+")  # a semicolon between two statements of one sentence
 QUALIFIED_WITHIN = 3  # words either side of a quantity in which the question's qualifier ("default") may stand
 # Words that answer a yes/no question on their own ("can" or "must" say too little to mark).
 POLAR = re.compile(
@@ -67,6 +68,18 @@ def answer_span(question: str, statement: str) -> tuple[int, int] | None:
 
 
 def _sentence_around(text: str, at: int) -> tuple[int, int]:
-    """(start, end) of the sentence of ``text`` (``core.text.sentences``) that holds offset ``at``."""
+    """(start, end) of the part of ``text`` that holds offset ``at``: its sentence
+    (``core.text.sentences``), narrowed to the clause between semicolons ("visibility timeout 30
+    seconds; message retention 4 days" says two things).
+
+    >>> line = "SQS visibility timeout 30 seconds; message retention 4 days. Polling 20 seconds."
+    >>> [line[slice(*_sentence_around(line, line.index(n)))] for n in ("30", "4 days", "20")]
+    ['SQS visibility timeout 30 seconds', 'message retention 4 days.', 'Polling 20 seconds.']
+    """
     spans = [(s.start, s.end) for s in sentences(text)]
-    return next(((a, b) for a, b in spans if at < b), spans[-1] if spans else (0, len(text)))
+    start, end = next(((a, b) for a, b in spans if at < b), spans[-1] if spans else (0, len(text)))
+    for clause in CLAUSE.finditer(text, start, end):
+        if clause.start() >= at:
+            return start, clause.start()
+        start = clause.end()
+    return start, end
