@@ -58,6 +58,18 @@ def stem(word: str) -> str:
     return word
 
 
+SECTION_SEP = " > "  # between the titles of a chunk's section path ("Dynamo db > WCU")
+
+
+def section_parts(section: str) -> list[str]:
+    """The titles of a section path, outermost first. A title may hold ">" itself ("a --> b").
+
+    >>> section_parts("Dynamo db > WCU"), section_parts("code ---> EBS > deploy"), section_parts("")
+    (['Dynamo db', 'WCU'], ['code ---> EBS', 'deploy'], [])
+    """
+    return [p.strip() for p in section.split(SECTION_SEP) if p.strip()]
+
+
 def terms(text: str) -> list[str]:
     """Content terms, in any script: case-folded, English stop words dropped, English words stemmed.
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from core.spans import LineSpan
-from core.text import HEADING, SEPARATOR, UNDERLINE
+from core.text import HEADING, SECTION_SEP, SEPARATOR, UNDERLINE
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -193,7 +193,7 @@ def _chunk_section(
 
 def _label(section_title: str, topic: str) -> str:
     if topic and topic.lower() != section_title.lower():
-        return f"{section_title} > {topic}" if section_title else topic
+        return f"{section_title}{SECTION_SEP}{topic}" if section_title else topic
     return section_title or "notes"
 
 

@@ -134,7 +134,7 @@ def hostile_notes(folder: Path, port: int) -> None:
     at = f"127.0.0.1:{port}"
     folder.mkdir(parents=True)
     (folder / "widgets.md").write_text(
-        "# Widget basics\n"
+        f'# Widget basics <img src="//{at}/section.png">\n'  # a section name: Quiz, Review, Progress show it
         f'Widget - <img src="//{at}/def.png"> a small reusable part that renders '
         f'<a href="http://{at}/link">one control</a> on a page.\n'
         f"Gadget - ![x](//{at}/md-def.png) a larger part built from several widgets "
@@ -275,6 +275,11 @@ def test_no_tab_fetches_or_links_a_url_from_the_notes(app: str, counter: int, br
         page.get_by_role("tab", name="Review").click()  # the mixed quiz's cards: options hold the markup too
         page.wait_for_function("document.querySelector('#review-due').innerText.trim().length > 0")
         no_note_urls(page, counter, "review after the mixed quiz")
+
+        page.get_by_role("tab", name="Progress").click()  # the quizzes' section, by name, in the table
+        page.wait_for_function("document.querySelector('#progress-summary').innerText.includes('Widget basics')")
+        assert f'Widget basics <img src="//{at}/section.png">' in page.inner_text("#progress-summary")
+        no_note_urls(page, counter, "progress")
 
         page.get_by_role("tab", name="Notes").click()
         page.wait_for_selector("#note-view .ctx-title, #note-view p")

@@ -28,6 +28,7 @@ from assistant.answer.types import Answer
 from assistant.app.context import ContextLine
 from assistant.quiz.grading import GradeResult, QuizScore
 from core.spans import Citation, Quote
+from core.text import section_parts
 from ingest.plan import IngestReport
 
 NOT_IN_NOTES = "**Not in your notes.**"
@@ -163,7 +164,7 @@ def report_text(report: IngestReport) -> str:
 def topic_names(docs: Sequence[Document]) -> list[str]:
     """The notes' top-level section titles, for picking a quiz topic."""
     sections = {str(d.metadata.get("section", "")) for d in docs}
-    return sorted({s.split(" > ")[0] for s in sections if s}, key=str.lower)
+    return sorted({parts[0] for parts in map(section_parts, sections) if parts}, key=str.lower)
 
 
 def size_text(size: int) -> str:

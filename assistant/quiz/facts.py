@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 
 from assistant.quiz.names import PAREN, loose, mentions, same_thing
 from core.spans import Quote, on_pages, page_map
-from core.text import PRONOUNS, SEPARATOR, UNDERLINE, Quantity, find_quantities, sentences
+from core.text import PRONOUNS, SEPARATOR, UNDERLINE, Quantity, find_quantities, section_parts, sentences
 
 ITEM_MARK = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])|[-•*])\s*")
 NUMBERED_OR_BULLET = re.compile(r"^\s*(?:\d{1,2}[).](?![\d%])\s*|[-•*]\s+)\S")
@@ -312,7 +312,7 @@ def _span_text(lines: dict[int, _Line], first: int, last: int) -> str:
 
 def topic_of(section: str) -> str:
     """A short subject for a chunk: its innermost section title, or the outer one when that is a fragment."""
-    parts = [p.strip() for p in section.split(">") if p.strip()]
+    parts = section_parts(section)
     for part in reversed(parts):
         if 1 <= len(part.split()) <= 5 and not part.endswith((".", "?")):
             return short_name(part)
@@ -643,7 +643,7 @@ class _Extractor:
         own = _clean_term(m.group("term")) if m and _good_term(_clean_term(m.group("term"))) else ""
         if own and not ITEM_MARK.match(line.text) and not mentions(clause, own):
             return short_name(own)
-        parts = [p.strip() for p in str(line.doc.metadata.get("section", "")).split(">") if p.strip()]
+        parts = section_parts(str(line.doc.metadata.get("section", "")))
         if not parts:
             return ""
         outer = short_name(parts[0]) if len(parts[0].split()) <= 5 else ""

@@ -46,7 +46,7 @@ from assistant.quiz.wording import (
     squash,
 )
 from core.spans import Quote
-from core.text import Quantity
+from core.text import Quantity, section_parts
 
 __all__ = ["FORMS", "default_embeddings", "display", "generate_quiz", "section_of"]
 
@@ -77,7 +77,7 @@ def _cite(ev: Evidence) -> Quote:
 
 def section_of(section: str) -> str:
     """The top section of a chunk's section path ('Dynamo db > WCU' -> 'Dynamo db'): what progress counts by."""
-    return section.split(">")[0].strip()
+    return next(iter(section_parts(section)), "")
 
 
 # ---------------------------------------------------------------- facts as question sources

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core.text import section_parts
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     item_id TEXT NOT NULL,
@@ -58,7 +60,7 @@ class HistoryError(ValueError):
 
 def top_section(section: str) -> str:
     """What mastery is counted by: the top of a section path ('Dynamo db > WCU' -> 'Dynamo db')."""
-    return section.split(">")[0].strip() or "(no section)"
+    return next(iter(section_parts(section)), "(no section)")
 
 
 def _utc(moment: dt.datetime | None) -> dt.datetime:
