@@ -70,6 +70,15 @@ def section_parts(section: str) -> list[str]:
     return [p.strip() for p in section.split(SECTION_SEP) if p.strip()]
 
 
+def top_section(section: str, default: str = "") -> str:
+    """The outermost title of a section path, what progress and quiz topics count by.
+
+    >>> top_section("Dynamo db > WCU"), top_section("", "(no section)")
+    ('Dynamo db', '(no section)')
+    """
+    return next(iter(section_parts(section)), default)
+
+
 def terms(text: str) -> list[str]:
     """Content terms, in any script: case-folded, English stop words dropped, English words stemmed.
 

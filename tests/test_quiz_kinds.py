@@ -12,9 +12,10 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from assistant.quiz.generate import FORMS, generate_quiz, section_of
+from assistant.quiz.generate import FORMS, generate_quiz
 from assistant.quiz.items import QuizItem
 from assistant.quiz.kinds import is_heading_fragment, kind_of, same_kind, service_family
+from core.text import top_section
 from ingest.loaders import NotesLoader
 from tests.conftest import CORPUS, NOTES_FILE
 
@@ -157,6 +158,6 @@ def test_a_quiz_on_weak_sections_leans_on_them(docs: list[Document], fake_embedd
     focused = generate_quiz(docs, n=40, seed=5, embeddings=fake_embeddings, focus=weak)
 
     def share(quiz: list[QuizItem]) -> float:
-        return sum(section_of(i.section) in weak for i in quiz) / len(quiz)
+        return sum(top_section(i.section) in weak for i in quiz) / len(quiz)
 
     assert share(focused) >= 0.4 and share(focused) >= 2 * share(everything), (share(focused), share(everything))

@@ -200,9 +200,10 @@ class Assistant:
         else:
             scored = self.select(resolved, vector, docs, keywords)[0]
         passages = _by_evidence([_passage(d) for d in docs], scored)
+        probable = self.selector is not None and not keywords_only  # scores are the selector's probabilities
         # What the question names that the notes never do: where the refusal model decides, that
         # alone refuses it; any refusal says it.
-        names = unknown_names(resolved, keywords.idf.keys()) if self.selector is not None and not keywords_only else []
+        names = unknown_names(resolved, keywords.idf.keys()) if probable else []
         if not scored or not self._covers(resolved, scored, docs, keywords, keywords_only, names):
             lacking = f" They never mention {', '.join(names)}." if names else ""
             return Answer(
@@ -214,7 +215,6 @@ class Assistant:
                 resolved_question=resolved,
                 note=note,
             )
-        probable = self.selector is not None and not keywords_only  # scores are the selector's probabilities
         sentences, support = pick_answer(scored, continues=CONTINUES_SELECTED if probable else CONTINUES)
         text = answer_text(sentences)
         # The first statement starts the text: a span in it is a span in the text.

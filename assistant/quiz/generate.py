@@ -46,9 +46,9 @@ from assistant.quiz.wording import (
     squash,
 )
 from core.spans import Quote
-from core.text import Quantity, section_parts
+from core.text import Quantity, top_section
 
-__all__ = ["FORMS", "default_embeddings", "display", "generate_quiz", "section_of"]
+__all__ = ["FORMS", "default_embeddings", "display", "generate_quiz"]
 
 # How a fact is asked, and as which kind of item.
 FORMS: dict[str, Kind] = {
@@ -73,11 +73,6 @@ HTTP_IN_TEXT = re.compile(r"\b(?:HTTP|error|status(?:\s+code)?)\s*([1-5]\d\d)\b|
 
 def _cite(ev: Evidence) -> Quote:
     return Quote(ev.source, ev.start_line, ev.end_line, ev.quote, start_page=ev.start_page, end_page=ev.end_page)
-
-
-def section_of(section: str) -> str:
-    """The top section of a chunk's section path ('Dynamo db > WCU' -> 'Dynamo db'): what progress counts by."""
-    return next(iter(section_parts(section)), "")
 
 
 # ---------------------------------------------------------------- facts as question sources
@@ -134,7 +129,7 @@ class _Maker:
                 self.terms.append(name)
             self.term_texts.setdefault(name, []).append(d.text)
             self.term_groups.setdefault(name, set()).add(d.group)
-            self.term_sections.setdefault(name, set()).add(section_of(d.evidence.section))
+            self.term_sections.setdefault(name, set()).add(top_section(d.evidence.section))
         self.quantities: list[Quantity] = []
         for lim in book.limits:
             if not any(lim.quantity.same_value(q) and lim.quantity.text == q.text for q in self.quantities):
@@ -416,7 +411,7 @@ class _Maker:
                 if mentions(chunk, item) or mentions(lst.header, item) or len(canon(item)) < 2:
                     continue
                 candidates.append(item)
-                near = section_of(other.evidence[0].section) == section_of(lst.evidence[0].section)
+                near = top_section(other.evidence[0].section) == top_section(lst.evidence[0].section)
                 bonus.append((1.0 if other.family == lst.family else 0.0) + (0.5 if near and term else 0.0))
         scores = self.sim.to(answer, candidates) + np.array(bonus, dtype=np.float32) if candidates else np.zeros(0)
         self._ranked[key] = [candidates[i] for i in np.argsort(-scores, kind="stable")]
@@ -593,7 +588,7 @@ def generate_quiz(
 ) -> list[QuizItem]:
     """Up to ``n`` distinct items from the chunks ``docs``, spread over their sections; the same
     ``seed`` gives the same quiz. ``kind`` is mcq, truefalse, cloze or mixed; ``topic`` keeps
-    facts whose section or text mentions it; ``focus`` names top sections (``section_of``) to ask
+    facts whose section or text mentions it; ``focus`` names top sections (``core.text.top_section``) to ask
     about first (``FOCUS_SHARE`` of the quiz). Raises QuizError when nothing can be asked."""
     if kind not in KIND_CHOICES:
         raise QuizError(f"unknown quiz kind '{kind}' (choose from {', '.join(KIND_CHOICES)})")
@@ -609,8 +604,8 @@ def generate_quiz(
             raise QuizError(f"nothing in the notes matches the topic '{topic}'")
     if not sources:
         raise QuizError("the notes hold no definitions, limits, lists or contrasts to ask about")
-    wanted = {section_of(s) for s in focus}
-    if wanted and not any(section_of(s.section) in wanted for s in sources):
+    wanted = {top_section(s) for s in focus}
+    if wanted and not any(top_section(s.section) in wanted for s in sources):
         raise QuizError("none of those sections is in the notes any more: take a quiz on all of them")
     kinds: tuple[Kind, ...] = KINDS if kind == "mixed" else (kind,)  # type: ignore[assignment]
     return _select(sources, n, kinds, random.Random(seed), wanted)
@@ -672,6 +667,6 @@ def _select(
                 return
 
     if focus:  # the weak sections first, for FOCUS_SHARE of the quiz
-        fill([name for name in order if section_of(name) in focus], math.ceil(FOCUS_SHARE * n))
+        fill([name for name in order if top_section(name) in focus], math.ceil(FOCUS_SHARE * n))
     fill(order, n)
     return items[:n]
