@@ -70,11 +70,14 @@ def section_parts(section: str) -> list[str]:
     return [p.strip() for p in section.split(SECTION_SEP) if p.strip()]
 
 
-def top_section(section: str, default: str = "") -> str:
+NO_SECTION = "(no section)"  # the top section of a chunk outside any: progress counts it, quizzes focus on it
+
+
+def top_section(section: str, default: str = NO_SECTION) -> str:
     """The outermost title of a section path, what progress and quiz topics count by.
 
-    >>> top_section("Dynamo db > WCU"), top_section("", "(no section)")
-    ('Dynamo db', '(no section)')
+    >>> top_section("Dynamo db > WCU"), top_section(""), top_section("", default="")
+    ('Dynamo db', '(no section)', '')
     """
     return next(iter(section_parts(section)), default)
 

@@ -15,7 +15,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.quiz.generate import FORMS, generate_quiz
 from assistant.quiz.items import QuizItem
 from assistant.quiz.kinds import is_heading_fragment, kind_of, same_kind, service_family
-from core.text import top_section
+from core.text import NO_SECTION, top_section
 from ingest.loaders import NotesLoader
 from tests.conftest import CORPUS, NOTES_FILE
 
@@ -161,3 +161,18 @@ def test_a_quiz_on_weak_sections_leans_on_them(docs: list[Document], fake_embedd
         return sum(top_section(i.section) in weak for i in quiz) / len(quiz)
 
     assert share(focused) >= 0.4 and share(focused) >= 2 * share(everything), (share(focused), share(everything))
+
+
+def test_a_quiz_on_the_notes_outside_any_section_leans_on_them(
+    docs: list[Document], fake_embeddings: Embeddings
+) -> None:
+    # Progress lists chunks without a section under NO_SECTION; "quiz on weak sections" passes that name.
+    loose = [Document(page_content=d.page_content, metadata={**d.metadata, "section": ""}) for d in docs[:40]]
+    mixed = loose + list(docs[40:])
+    everything = generate_quiz(mixed, n=30, seed=2, embeddings=fake_embeddings)
+    focused = generate_quiz(mixed, n=30, seed=2, embeddings=fake_embeddings, focus=[NO_SECTION])
+
+    def share(quiz: list[QuizItem]) -> float:
+        return sum(top_section(i.section) == NO_SECTION for i in quiz) / len(quiz)
+
+    assert share(focused) >= 0.4 and share(focused) > share(everything), (share(focused), share(everything))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assistant.exam.files import ExamFile, FileQuestion
 from assistant.exam.solve import ExamAnswer
-from core.text import section_parts, terms
+from core.text import terms, top_section
 
 Topic = Callable[[str], str]  # the notes' section nearest a stem ("" when none)
 
@@ -79,7 +79,7 @@ def gap_groups(checked: list[Checked], topic: Topic | None) -> dict[str, list[Ch
     for c in checked:
         if c.gap:
             # The top of the section's path ("API Gateway > stageVariables"): a topic, not a line.
-            section = next(iter(section_parts(topic(c.item.question.stem))), "") if topic else ""
+            section = top_section(topic(c.item.question.stem), default="") if topic else ""
             name = f"notes section: {section}" if section else f"exam topic: {topic_words(c.item.question.stem)}"
             groups[name].append(c)
     return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))

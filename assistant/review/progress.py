@@ -54,9 +54,6 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
     finally:
         db.close()
 
-NO_SECTION = "(no section)"  # what mastery of a chunk outside any section is counted under
-
-
 class HistoryError(ValueError):
     """A history file that can't be imported (not JSON, not a study history, a bad record)."""
 
@@ -170,10 +167,10 @@ def mastery(
     review cards."""
     by_section: dict[str, list[Answer]] = {}
     for a in answers:
-        by_section.setdefault(top_section(a.section, NO_SECTION), []).append(a)
+        by_section.setdefault(top_section(a.section), []).append(a)
     recall: dict[str, list[float]] = {}
     for section, value in cards:
-        recall.setdefault(top_section(section, NO_SECTION), []).append(value)
+        recall.setdefault(top_section(section), []).append(value)
     out = []
     for section, rows in by_section.items():
         results = [a.correct for a in rows]
@@ -194,10 +191,10 @@ def mastery(
 
 def never_quizzed(answers: Sequence[Answer], sections: Iterable[str]) -> list[str]:
     """The top sections of the notes (``sections``: any section paths) with no answer yet, in order."""
-    seen = {top_section(a.section, NO_SECTION) for a in answers}
+    seen = {top_section(a.section) for a in answers}
     out: list[str] = []
     for section in sections:
-        top = top_section(section, NO_SECTION)
+        top = top_section(section)
         if top not in seen and top not in out:
             out.append(top)
     return out
