@@ -10,8 +10,7 @@ model run:
 - the selector's 5-fold cross-validated accuracy (refusing nothing), so that what the learned
   combination adds over its best single signal is plain.
 
-A gap between the best signal and the ceiling that the combination does not close says the
-signals, not their weights, are the limit.
+The distance from the ceiling is then in ranking the candidates, not in retrieving them.
 """
 
 from __future__ import annotations
@@ -24,7 +23,17 @@ import click
 import numpy as np
 
 from core.cli import exit_code, fail
-from evals.fit import DEFAULT_EVIDENCE, Evidence, load_evidence, out_of_fold
+from evals.fit import (
+    DEFAULT_EVIDENCE,
+    DEFAULT_SET,
+    Evidence,
+    EvidenceError,
+    load_evidence,
+    out_of_fold,
+    top_is_right,
+    tune_cases,
+)
+from evals.runner import SetError
 
 # The signals read alone, by the name of their evidence column (higher is better for each).
 SIGNALS = ("ce_sec", "ce", "dense", "coverage_ctx", "coverage", "chunk_dense", "inv_rank")
@@ -40,11 +49,7 @@ class Ceiling:
 
 def top_right(scores: np.ndarray, evidence: Evidence) -> int:
     """Answerable cases whose highest-scored candidate (the first on a tie) is a right one."""
-    right = 0
-    for case in np.flatnonzero(evidence.answerable):
-        mine = evidence.case_of == case
-        right += bool(mine.any() and evidence.labels[mine][int(np.argmax(scores[mine]))])
-    return right
+    return int(top_is_right(scores, evidence)[evidence.answerable.astype(bool)].sum())
 
 
 def measure(evidence: Evidence, features: tuple[str, ...]) -> Ceiling:
@@ -71,10 +76,12 @@ def table(ceiling: Ceiling) -> str:
 
 
 @click.command("ceiling")
+@click.option("--set", "set_path", type=click.Path(path_type=Path), default=DEFAULT_SET, show_default=True,
+              help="The eval set the evidence was gathered from (its tune part).")
 @click.option("--evidence", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_EVIDENCE,
               show_default=True, help="The kept evidence of the tune part (`study fit-selector` writes it).")
 @exit_code
-def ceiling_command(evidence: Path) -> int:
+def ceiling_command(set_path: Path, evidence: Path) -> int:
     """Print how many answerable tune cases a right candidate is among the candidates of, and how
     many the selector and each single signal answer right.
 
@@ -85,11 +92,19 @@ def ceiling_command(evidence: Path) -> int:
     from assistant.answer.selection import FEATURES
 
     try:
+        cases = tune_cases(set_path)
         gathered = load_evidence(evidence)
-    except (OSError, KeyError, ValueError) as exc:
+    except SetError as exc:
+        return fail(str(exc))
+    except OSError as exc:
         return fail(f"{evidence}: cannot read the kept evidence ({exc}); `study fit-selector` gathers it")
-    if gathered.rows.ndim != 2 or gathered.rows.shape[1] != len(FEATURES):
+    except EvidenceError as exc:
+        return fail(f"{evidence}: {exc}; `study fit-selector` gathers it again")
+    if gathered.rows.shape[1] != len(FEATURES):
         return fail(f"{evidence}: its columns are not this code's features; `study fit-selector` gathers it again")
+    if len(gathered.answerable) != len(cases) or int(gathered.answerable.sum()) != sum(c.answerable for c in cases):
+        return fail(f"{evidence} holds {len(gathered.answerable)} cases, the tune part of {set_path} {len(cases)}: "
+                    "`study fit-selector` gathers it again")
     ceiling = measure(gathered, FEATURES)
     click.echo(f"{ceiling.answerable} answerable tune cases, {len(gathered.rows)} candidates")
     click.echo(table(ceiling))

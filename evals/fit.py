@@ -244,10 +244,7 @@ def cross_validate(evidence: Evidence, folds: int = FOLDS) -> dict[str, float]:
     probability, threshold = out_of_fold(evidence, folds)
     best = _best(probability, evidence)
     answerable = evidence.answerable.astype(bool)
-    top = np.zeros(len(answerable), dtype=bool)
-    for case in range(len(answerable)):
-        mine = evidence.case_of == case
-        top[case] = mine.any() and bool(evidence.labels[mine][probability[mine].argmax()])
+    top = top_is_right(probability, evidence)
     below = np.isnan(best) | (np.nan_to_num(best) < threshold)
     figures = _figures(top, below, answerable, "")
     if evidence.statements is not None and evidence.questions is not None:
@@ -263,6 +260,15 @@ def cross_validate(evidence: Evidence, folds: int = FOLDS) -> dict[str, float]:
             refused[cases[~train]] = model.probability(rows[~train]) >= model.threshold
         figures |= _figures(top, refused | ruled, answerable, "refusal model ")
     return figures
+
+
+def top_is_right(scores: np.ndarray, evidence: Evidence) -> np.ndarray:
+    """Per case: whether its highest-scored candidate (the first on a tie) is a right one."""
+    top = np.zeros(len(evidence.answerable), dtype=bool)
+    for case in range(len(top)):
+        mine = evidence.case_of == case
+        top[case] = mine.any() and bool(evidence.labels[mine][int(np.argmax(scores[mine]))])
+    return top
 
 
 def _figures(top: np.ndarray, refused: np.ndarray, answerable: np.ndarray, prefix: str) -> dict[str, float]:
@@ -295,9 +301,32 @@ def save_evidence(evidence: Evidence, path: Path) -> None:
 
 
 def load_evidence(path: Path) -> Evidence:
-    saved = np.load(path)
-    refusal = {k: saved[k] for k in ("statements", "questions") if k in saved.files}
-    return Evidence(saved["rows"], saved["labels"], saved["case_of"], saved["answerable"], **refusal)
+    """The evidence kept at ``path``; EvidenceError when it is not evidence that ``save_evidence``
+    wrote (OSError when it can't be read)."""
+    import zipfile
+
+    try:
+        saved = np.load(path, allow_pickle=False)
+        if not isinstance(saved, np.lib.npyio.NpzFile):
+            raise EvidenceError("it is not an .npz archive of evidence")
+        arrays = {k: saved[k] for k in saved.files}
+    except (EOFError, zipfile.BadZipFile, ValueError) as exc:
+        if isinstance(exc, EvidenceError):
+            raise
+        raise EvidenceError(f"it is not an .npz archive of evidence ({exc})") from exc
+    missing = [k for k in ("rows", "labels", "case_of", "answerable") if k not in arrays]
+    if missing:
+        raise EvidenceError(f"it lacks {', '.join(missing)}")
+    rows, labels, case_of, answerable = (arrays[k] for k in ("rows", "labels", "case_of", "answerable"))
+    cases = len(answerable)
+    if rows.ndim != 2 or labels.shape != (len(rows),) or case_of.shape != (len(rows),) or answerable.ndim != 1:
+        raise EvidenceError("its arrays do not fit together (one label and one case per candidate row)")
+    if len(rows) and (case_of.min() < 0 or case_of.max() >= cases):
+        raise EvidenceError("a candidate's case is outside its cases")
+    if not {0, 1} <= set(np.unique(labels).tolist()):
+        raise EvidenceError("it needs both right and wrong candidates to fit or measure anything")
+    refusal = {k: arrays[k] for k in ("statements", "questions") if k in arrays}
+    return Evidence(rows, labels, case_of, answerable, **refusal)
 
 
 def weights_text(weights: dict[str, object]) -> str:
@@ -343,6 +372,8 @@ def fit_command(
         return fail(str(exc))
     except OSError as exc:
         return fail(f"{evidence}: cannot read the kept evidence ({exc}); run without --reuse to gather it")
+    except EvidenceError as exc:
+        return fail(f"{evidence}: {exc}; run without --reuse to gather it again")
     if len(gathered.answerable) != len(cases):
         return fail(f"{evidence} holds {len(gathered.answerable)} cases, the tune part {len(cases)}: gather it again")
     try:
