@@ -307,13 +307,11 @@ def load_evidence(path: Path) -> Evidence:
 
     try:
         saved = np.load(path, allow_pickle=False)
-        if not isinstance(saved, np.lib.npyio.NpzFile):
-            raise EvidenceError("it is not an .npz archive of evidence")
-        arrays = {k: saved[k] for k in saved.files}
+        arrays = {k: saved[k] for k in saved.files} if isinstance(saved, np.lib.npyio.NpzFile) else None
     except (EOFError, zipfile.BadZipFile, ValueError) as exc:
-        if isinstance(exc, EvidenceError):
-            raise
         raise EvidenceError(f"it is not an .npz archive of evidence ({exc})") from exc
+    if arrays is None:  # a plain .npy array
+        raise EvidenceError("it is not an .npz archive of evidence")
     missing = [k for k in ("rows", "labels", "case_of", "answerable") if k not in arrays]
     if missing:
         raise EvidenceError(f"it lacks {', '.join(missing)}")
